@@ -1,0 +1,248 @@
+import { Command, CommanderError, Option } from 'commander'
+import { Engine, type EngineConfig, type IndexSummary } from '../engine/engine.js'
+import { resolveLibraryDir } from '../engine/library/paths.js'
+import { doctorReport, formatDoctor } from '../engine/doctor.js'
+import type { ProviderName } from '../engine/types.js'
+import { ProgressPrinter } from './progress.js'
+
+/** Exit codes: 0 success, 1 some files failed, 2 usage or fatal error (with a one-line message). */
+export const EXIT_OK = 0
+export const EXIT_SOME_FAILED = 1
+export const EXIT_FATAL = 2
+
+class CliError extends Error {}
+
+interface GlobalOptions {
+  library?: string
+  json?: boolean
+  providers?: string
+  quiet?: boolean
+}
+
+const PROVIDERS: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'cpu']
+
+function parseProviders(value: string | undefined): ProviderName[] | undefined {
+  const raw = value ?? process.env.TESSERA_PROVIDERS
+  if (!raw) return undefined
+  const list = raw.split(',').map((s) => s.trim().toLowerCase())
+  for (const p of list) {
+    if (!PROVIDERS.includes(p as ProviderName)) throw new CliError(`Unknown execution provider "${p}" (use ${PROVIDERS.join(', ')}).`)
+  }
+  return list as ProviderName[]
+}
+
+function print(json: boolean | undefined, data: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text()}\n`)
+}
+
+async function withEngine<T>(
+  opts: GlobalOptions,
+  extra: Partial<EngineConfig>,
+  fn: (engine: Engine, progress: ProgressPrinter) => Promise<T>,
+): Promise<T> {
+  const progress = new ProgressPrinter(process.stderr, opts.quiet)
+  const engine = await Engine.open({
+    libraryDir: resolveLibraryDir(opts.library),
+    providers: parseProviders(opts.providers),
+    onProgress: progress.event,
+    ...extra,
+  })
+  try {
+    return await fn(engine, progress)
+  } finally {
+    progress.end()
+    await engine.close()
+  }
+}
+
+function summaryText(s: IndexSummary): string {
+  const lines = [
+    `Indexed ${s.indexed}, unchanged ${s.unchanged}, moved ${s.moved}, copies ${s.copies}, removed ${s.removed}, failed ${s.failed.length} in ${s.seconds.toFixed(1)} s`,
+    `Model ${s.model} on ${s.provider ?? 'no provider'}${s.head ? `, head ${s.head}` : ''}`,
+  ]
+  if (s.pendingReason) lines.push(`Embeddings pending for ${s.pending} photos: ${s.pendingReason}`)
+  for (const f of s.failed.slice(0, 20)) lines.push(`  ✗ ${f.path}: ${f.reason}`)
+  if (s.failed.length > 20) lines.push(`  … and ${s.failed.length - 20} more (tessera status --problems)`)
+  return lines.join('\n')
+}
+
+function indexJson(s: IndexSummary) {
+  return {
+    indexed: s.indexed,
+    unchanged: s.unchanged,
+    removed: s.removed,
+    moved: s.moved,
+    copies: s.copies,
+    decoded: s.decoded,
+    failed: s.failed,
+    pending: s.pending,
+    pendingReason: s.pendingReason,
+    seconds: Number(s.seconds.toFixed(3)),
+    provider: s.provider,
+    model: s.model,
+    head: s.head,
+  }
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command()
+  program
+    .name('tessera')
+    .description('Tessera: a photo library that understands pictures.')
+    .option('--library <dir>', 'library folder (default: TESSERA_LIBRARY or the per-user app-data folder)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--providers <list>', 'execution providers to try, in order (cuda,dml,coreml,cpu)')
+    .option('-q, --quiet', 'no progress on stderr')
+    .showHelpAfterError()
+    .exitOverride()
+  const g = () => program.opts<GlobalOptions>()
+
+  program
+    .command('index')
+    .description('index folders (they become watched roots); with no folder, rescan every root')
+    .argument('[folders...]')
+    .action(async (folders: string[]) => {
+      await withEngine(g(), {}, async (engine) => {
+        const summary = await engine.index(folders)
+        print(g().json, indexJson(summary), () => summaryText(summary))
+        if (summary.failed.length > 0) setExit(EXIT_SOME_FAILED)
+      })
+    })
+
+  program
+    .command('watch')
+    .description('index the roots (and these folders), then keep the library in step until interrupted')
+    .argument('[folders...]')
+    .addOption(new Option('--polling', 'poll the file system (network shares)'))
+    .action(async (folders: string[], cmd: { polling?: boolean }) => {
+      await withEngine(g(), {}, async (engine) => {
+        if (cmd.polling !== undefined) await engine.updateSettings({ polling: cmd.polling })
+        const first = await engine.index(folders)
+        print(g().json, { event: 'indexed', ...indexJson(first) }, () => summaryText(first))
+        const watcher = await engine.watch({
+          onBatch: (s) => print(g().json, { event: 'changed', ...indexJson(s) }, () => summaryText(s)),
+          onError: (e) => process.stderr.write(`watch error: ${(e as Error).message}\n`),
+        })
+        process.stderr.write(`Watching ${engine.settings.roots.join(', ')} (Ctrl+C to stop)\n`)
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve)
+          process.once('SIGTERM', resolve)
+        })
+        await watcher.close()
+      })
+    })
+
+  program
+    .command('status')
+    .description('what the library holds')
+    .option('--problems', 'list the files that could not be read, with the reason')
+    .action(async (cmd: { problems?: boolean }) => {
+      await withEngine(g(), { readOnly: true }, async (engine) => {
+        const status = await engine.status()
+        if (cmd.problems) {
+          const problems = await engine.problems()
+          print(g().json, { ...status, problems }, () =>
+            problems.length === 0 ? 'No problems.' : problems.map((p) => `${p.path}\n  ${p.reason}`).join('\n'),
+          )
+          return
+        }
+        print(g().json, status, () =>
+          [
+            `Library ${status.library}`,
+            `Roots: ${status.roots.length > 0 ? status.roots.join(', ') : '(none)'}`,
+            `${status.photos} photos: ${status.embedded} embedded, ${status.pending} pending, ${status.failed} with problems`,
+            `Model ${status.model}, head ${status.head ?? '(none yet)'}`,
+            status.lastProvider ? `Last run on ${status.lastProvider.provider}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        )
+      })
+    })
+
+  program
+    .command('doctor')
+    .description('check the installation: versions, model pack, execution providers and why')
+    .action(async () => {
+      await withEngine(g(), { readOnly: true }, async (engine) => {
+        const report = await doctorReport(engine)
+        print(g().json, report, () => formatDoctor(report))
+      })
+    })
+
+  const models = program.command('models').description('model packs')
+  models
+    .command('list')
+    .description('known and installed model packs')
+    .action(async () => {
+      await withEngine(g(), { readOnly: true }, async (engine) => {
+        const packs = await engine.listModels()
+        print(g().json, packs, () =>
+          packs
+            .map((p) => `${p.installed ? '●' : '○'} ${p.id}${p.id === engine.settings.model ? ' (active)' : ''}  ${p.title}`)
+            .join('\n'),
+        )
+      })
+    })
+  models
+    .command('download')
+    .description('download and verify a model pack (resumes an interrupted download)')
+    .argument('<id>')
+    .action(async (id: string) => {
+      await withEngine(g(), {}, async (engine, progress) => {
+        const pack = await engine.downloadModel(id, progress.bytes)
+        progress.end()
+        print(g().json, pack, () => `Installed ${id} in ${pack.dir}`)
+      })
+    })
+
+  const roots = program.command('roots').description('watched folders')
+  roots
+    .command('add')
+    .argument('<folders...>')
+    .action(async (folders: string[]) => {
+      await withEngine(g(), {}, async (engine) => {
+        const added = await engine.addRoots(folders)
+        print(g().json, { added, roots: engine.settings.roots }, () =>
+          added.length > 0 ? `Added ${added.join(', ')}. Run \`tessera index\` to index them.` : 'Already watched.',
+        )
+      })
+    })
+  roots
+    .command('remove')
+    .description('stop watching folders; their photos leave the library, the files are not touched')
+    .argument('<folders...>')
+    .action(async (folders: string[]) => {
+      await withEngine(g(), {}, async (engine) => {
+        const removed = await engine.removeRoots(folders)
+        print(g().json, { removed, roots: engine.settings.roots }, () => `Removed ${removed} photos from the library.`)
+      })
+    })
+  roots
+    .command('list')
+    .action(async () => {
+      await withEngine(g(), { readOnly: true }, async (engine) => {
+        print(g().json, engine.settings.roots, () => engine.settings.roots.join('\n') || '(no roots)')
+      })
+    })
+  return program
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  let code = EXIT_OK
+  const program = buildProgram((c) => (code = Math.max(code, c)))
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return code
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; anything else is a usage error.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_FATAL
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    process.stderr.write(`tessera: ${message.split('\n')[0]}\n`)
+    return EXIT_FATAL
+  }
+}
+
+process.exitCode = await runCli(process.argv.slice(2))

@@ -1,0 +1,122 @@
+/**
+ * Runs a pack's visual backbone: a batch of decoded photos in, one stored feature per photo out, in the
+ * pack's codec (uint8 codes for MobileNet, float32 bytes for CLIP). One session.run per batch.
+ */
+import path from 'node:path'
+import { Tensor, type InferenceSession } from 'onnxruntime-node'
+import type { FeatureExtractor } from '../ports.js'
+import type { FeatureCodec, ModelManifest, ProviderAttempt, ProviderName } from '../types.js'
+import { createPixelNormaliser, type PixelNormaliser } from './pixels.js'
+import { createSession } from './session.js'
+
+export interface ImageEmbedderOptions {
+  /** Execution providers, best first; CPU is always tried last. Default: CPU only. */
+  providers?: readonly ProviderName[]
+  threads?: number
+}
+
+/** Stored feature bytes → float32 values. float32 bytes are little-endian, as on every platform we ship. */
+export function decodeFeature(bytes: Uint8Array, codec: FeatureCodec): Float32Array {
+  if (codec.kind === 'uint8-affine') {
+    const out = new Float32Array(bytes.length)
+    for (let i = 0; i < bytes.length; i++) out[i] = codec.scale * (bytes[i]! - codec.zeroPoint)
+    return out
+  }
+  if (bytes.byteLength % 4 !== 0)
+    throw new Error(`A float32 feature must be a multiple of 4 bytes, got ${bytes.byteLength}.`)
+  // slice() copies into a fresh, aligned buffer.
+  return new Float32Array(bytes.slice().buffer)
+}
+
+export class ImageEmbedder implements FeatureExtractor {
+  /** `packId@version`. */
+  readonly model: string
+  readonly inputSize: number
+  readonly dim: number
+  readonly codec: FeatureCodec
+  private pixels = new Float32Array(0)
+  private readonly normaliser: PixelNormaliser
+  // The input buffer is reused across calls, so runs are serialised.
+  private queue: Promise<unknown> = Promise.resolve()
+  private closed = false
+
+  private constructor(
+    private readonly session: InferenceSession,
+    private readonly manifest: ModelManifest,
+    readonly provider: ProviderName,
+    readonly attempts: ProviderAttempt[],
+  ) {
+    const v = manifest.visual
+    this.model = `${manifest.id}@${manifest.version}`
+    this.inputSize = v.inputSize
+    this.dim = v.dim
+    this.codec = v.codec
+    this.normaliser = createPixelNormaliser(v.inputSize, v.layout, v.mean, v.std)
+  }
+
+  static async open(
+    packDir: string,
+    manifest: ModelManifest,
+    opts: ImageEmbedderOptions = {},
+  ): Promise<ImageEmbedder> {
+    const v = manifest.visual
+    const { session, provider, attempts } = await createSession(path.join(packDir, v.file), {
+      preference: opts.providers ?? ['cpu'],
+      threads: opts.threads,
+    })
+    const problems: string[] = []
+    if (!session.inputNames.includes(v.inputName))
+      problems.push(`no input "${v.inputName}" (it has ${session.inputNames.join(', ')})`)
+    if (!session.outputNames.includes(v.outputName))
+      problems.push(`no output "${v.outputName}" (it has ${session.outputNames.join(', ')})`)
+    if (problems.length > 0) {
+      await session.release()
+      throw new Error(`${v.file} in ${packDir} does not match its manifest: ${problems.join('; ')}.`)
+    }
+    return new ImageEmbedder(session, manifest, provider, attempts)
+  }
+
+  /** Inputs: RGB HWC uint8, inputSize² pixels each (already resized and cropped). */
+  embed(inputs: Uint8Array[]): Promise<Uint8Array[]> {
+    const run = this.queue.then(() => this.run(inputs))
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async run(inputs: Uint8Array[]): Promise<Uint8Array[]> {
+    if (this.closed) throw new Error('This image embedder has been closed.')
+    const n = inputs.length
+    if (n === 0) return []
+    const v = this.manifest.visual
+    const s = v.inputSize
+    const length = n * 3 * s * s
+    if (this.pixels.length < length) this.pixels = new Float32Array(length)
+    const batch = this.pixels.subarray(0, length)
+    for (let i = 0; i < n; i++) this.normaliser.write(inputs[i]!, batch, i)
+
+    const dims = v.layout === 'NCHW' ? [n, 3, s, s] : [n, s, s, 3]
+    const results = await this.session.run({ [v.inputName]: new Tensor('float32', batch, dims) }, [
+      v.outputName,
+    ])
+    const out = results[v.outputName]
+    if (!out) throw new Error(`The model gave no "${v.outputName}" output.`)
+    const wantType = this.codec.kind === 'uint8-affine' ? 'uint8' : 'float32'
+    if (out.type !== wantType || out.size !== n * this.dim) {
+      throw new Error(
+        `The model's "${v.outputName}" is ${out.type} [${out.dims.join(',')}], but the manifest expects ${wantType} [${n},${this.dim}].`,
+      )
+    }
+    const data = out.data as Uint8Array | Float32Array
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    const stride = bytes.byteLength / n
+    // slice() copies: results must not alias onnxruntime's output buffer.
+    return Array.from({ length: n }, (_, i) => bytes.slice(i * stride, (i + 1) * stride))
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.queue
+    await this.session.release()
+  }
+}

@@ -1,0 +1,334 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { libraryLayout, type LibraryLayout } from './library/paths.js'
+import { loadSettings, saveSettings, type LibrarySettings } from './library/settings.js'
+import { acquireLibraryLock } from './library/lock.js'
+import { PhotoStore, sqlString, type IndexState } from './store/photo-store.js'
+import { ThumbnailCache } from './store/thumbnail-cache.js'
+import { walkRoots, describeFsError, type FoundFile } from './scan/walk.js'
+import { isInside, isPhotoFile, makeIgnore } from './scan/ignore.js'
+import { Indexer, type IndexReport } from './index/indexer.js'
+import { HeadManager } from './head/head-manager.js'
+import { MatMul } from './linalg/ort-matmul.js'
+import { LibraryWatcher } from './watch/library-watcher.js'
+import { openFeatureExtractor } from './embed/feature-extractor.js'
+import { fileDecoder } from './decode/file-decoder.js'
+import { installPack, listPacks, openPack } from './models/install.js'
+import { mirrorFromEnv } from './models/mirror.js'
+import type { ExtractorResult, FeatureExtractor, ProgressEvent } from './ports.js'
+import type { FeatureCodec, ProviderName } from './types.js'
+
+export interface EngineConfig {
+  libraryDir: string
+  /** Folder or URL replacing the packs' upstream sources (tests, offline machines). */
+  modelMirror?: string
+  /** Overrides the library's provider preference for this session (e.g. `['cuda', 'cpu']`). */
+  providers?: ProviderName[]
+  /** Opens without taking the writer lock: for read-only commands (status, doctor, models list). */
+  readOnly?: boolean
+  onProgress?: (event: ProgressEvent) => void
+}
+
+export interface IndexSummary extends IndexReport {
+  seconds: number
+  provider: ProviderName | null
+  model: string
+  head: string | null
+}
+
+export interface LibraryStatus {
+  library: string
+  roots: string[]
+  photos: number
+  embedded: number
+  pending: number
+  failed: number
+  model: string
+  head: string | null
+  lastProvider: LibrarySettings['lastProvider']
+}
+
+export interface Problem {
+  path: string
+  code: string
+  reason: string
+}
+
+/** A simple async mutex: every change to the library happens one at a time. */
+class Serial {
+  private tail: Promise<unknown> = Promise.resolve()
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn, fn)
+    this.tail = result.catch(() => undefined)
+    return result
+  }
+}
+
+/**
+ * The composition root: one library, its store, model and head, and every operation on them. Plain Node:
+ * the CLI, the browser-mode server and the Electron shell all drive this same object.
+ */
+export class Engine {
+  private extractor: Promise<ExtractorResult> | null = null
+  private matmul: Promise<MatMul> | null = null
+  private readonly serial = new Serial()
+  readonly heads: HeadManager
+  readonly thumbnails: ThumbnailCache
+
+  private constructor(
+    readonly layout: LibraryLayout,
+    private settingsValue: LibrarySettings,
+    readonly store: PhotoStore,
+    private readonly config: EngineConfig,
+    private readonly releaseLock: () => Promise<void>,
+  ) {
+    this.thumbnails = new ThumbnailCache(layout.thumbs)
+    this.heads = new HeadManager({
+      store,
+      headsDir: layout.heads,
+      matmul: () => this.getMatMul(),
+      getActive: () => this.settingsValue.activeHead,
+      setActive: (version) => this.updateSettings({ activeHead: version }),
+      onProgress: config.onProgress,
+    })
+  }
+
+  static async open(config: EngineConfig): Promise<Engine> {
+    const layout = libraryLayout(path.resolve(config.libraryDir))
+    await fs.mkdir(layout.dir, { recursive: true })
+    const release = config.readOnly ? async () => {} : await acquireLibraryLock(layout.lock)
+    try {
+      const settings = await loadSettings(layout.settings)
+      const store = await PhotoStore.open(layout.db)
+      return new Engine(layout, settings, store, config, release)
+    } catch (error) {
+      await release()
+      throw error
+    }
+  }
+
+  get settings(): LibrarySettings {
+    return this.settingsValue
+  }
+
+  async updateSettings(patch: Partial<LibrarySettings>): Promise<void> {
+    const next = { ...this.settingsValue, ...patch }
+    await saveSettings(this.layout.settings, next)
+    this.settingsValue = next
+  }
+
+  private get providers(): ProviderName[] {
+    return this.config.providers ?? this.settingsValue.providers
+  }
+
+  private getMatMul(): Promise<MatMul> {
+    this.matmul ??= MatMul.create()
+    return this.matmul
+  }
+
+  /** The installed active pack's model id and feature codec, from its manifest alone (no session). */
+  async installedPack(): Promise<{ model: string; codec: FeatureCodec } | null> {
+    try {
+      const { manifest } = await openPack(this.layout.packs, this.settingsValue.model, { verify: false })
+      return { model: `${manifest.id}@${manifest.version}`, codec: manifest.visual.codec }
+    } catch {
+      return null
+    }
+  }
+
+  /** Opens the active pack's backbone (downloading it on first use); a missing pack is a reason, not a crash. */
+  featureExtractor(): Promise<ExtractorResult> {
+    this.extractor ??= (async (): Promise<ExtractorResult> => {
+      const result = await openFeatureExtractor({
+        packsDir: this.layout.packs,
+        packId: this.settingsValue.model,
+        mirror: this.config.modelMirror ?? mirrorFromEnv(),
+        providers: this.providers,
+        onProgress: this.config.onProgress,
+      })
+      if (result.ok) {
+        const { provider, attempts } = result.extractor
+        await this.updateSettings({ lastProvider: { provider, attempts, at: new Date().toISOString() } })
+      }
+      return result
+    })()
+    return this.extractor
+  }
+
+  // ---- roots ----
+
+  async addRoots(folders: string[]): Promise<string[]> {
+    return this.serial.run(async () => {
+      const added: string[] = []
+      const roots = [...this.settingsValue.roots]
+      for (const folder of folders) {
+        const abs = path.resolve(folder)
+        const st = await fs.stat(abs).catch((e: unknown) => {
+          throw new Error(`Cannot add ${folder}: ${describeFsError(e)}`)
+        })
+        if (!st.isDirectory()) throw new Error(`Cannot add ${folder}: it is not a folder.`)
+        if (isInside(abs, this.layout.dir)) throw new Error(`Cannot add ${folder}: it is inside the library's own data folder.`)
+        if (roots.some((r) => isInside(abs, r))) continue // already covered by a root
+        // A new root that contains existing roots replaces them.
+        for (let i = roots.length - 1; i >= 0; i--) if (isInside(roots[i]!, abs)) roots.splice(i, 1)
+        roots.push(abs)
+        added.push(abs)
+      }
+      if (added.length > 0) await this.updateSettings({ roots })
+      return added
+    })
+  }
+
+  /** Stops watching a folder: its photos leave the library (the files themselves are never touched). */
+  async removeRoots(folders: string[]): Promise<number> {
+    return this.serial.run(async () => {
+      const targets = folders.map((f) => path.resolve(f))
+      for (const t of targets) {
+        if (!this.settingsValue.roots.includes(t)) throw new Error(`${t} is not a watched folder. See \`tessera roots list\`.`)
+      }
+      const rows = (await this.store.indexState()).filter((r) => targets.includes(r.root))
+      await this.store.deleteIds(rows.map((r) => r.id))
+      await this.updateSettings({ roots: this.settingsValue.roots.filter((r) => !targets.includes(r)) })
+      return rows.length
+    })
+  }
+
+  // ---- indexing ----
+
+  private indexer(signal?: AbortSignal): Indexer {
+    return new Indexer({
+      store: this.store,
+      thumbnails: this.thumbnails,
+      decoder: fileDecoder,
+      installedModel: async () => (await this.installedPack())?.model ?? null,
+      extractor: () => this.featureExtractor(),
+      heads: this.heads,
+      onProgress: this.config.onProgress,
+      signal,
+    })
+  }
+
+  private async finishRun(started: number, report: IndexReport): Promise<IndexSummary> {
+    const pack = await this.installedPack()
+    if (pack) await this.heads.reconcile(pack.model, pack.codec)
+    if (report.indexed + report.removed + report.moved + report.copies + report.touched > 0) await this.store.optimize()
+    return {
+      ...report,
+      seconds: (performance.now() - started) / 1000,
+      provider: pack ? (this.settingsValue.lastProvider?.provider ?? null) : null,
+      model: this.settingsValue.model,
+      head: this.settingsValue.activeHead,
+    }
+  }
+
+  /** Indexes the given folders (adding them as roots), or every root when none are given. */
+  async index(folders: string[] = [], signal?: AbortSignal): Promise<IndexSummary> {
+    if (folders.length > 0) await this.addRoots(folders)
+    return this.serial.run(async () => {
+      const started = performance.now()
+      const scope = folders.length > 0 ? folders.map((f) => path.resolve(f)) : this.settingsValue.roots
+      if (scope.length === 0) throw new Error('No folders to index. Add one with `tessera index <folder>`.')
+      this.config.onProgress?.({ phase: 'scan', done: 0, total: 0, message: 'Looking for photos' })
+      const rootOf = (p: string) => this.settingsValue.roots.find((r) => isInside(p, r)) ?? p
+      const { files } = await walkRoots(scope, this.layout.dir)
+      for (const f of files) f.root = rootOf(f.path)
+      const rows = (await this.store.indexState()).filter((r) => scope.some((s) => isInside(r.path, s)))
+      const report = await this.indexer(signal).run(rows, files)
+      return this.finishRun(started, report)
+    })
+  }
+
+  /** Re-examines just these paths (files or folders), as the watcher reports them. */
+  async syncPaths(paths: string[]): Promise<IndexSummary> {
+    return this.serial.run(async () => {
+      const started = performance.now()
+      const roots = this.settingsValue.roots
+      const ignore = makeIgnore(roots, this.layout.dir)
+      const inScope = paths.map((p) => path.resolve(p)).filter((p) => roots.some((r) => isInside(p, r)) && !ignore(p))
+      const rootOf = (p: string) => roots.find((r) => isInside(p, r))!
+      const found: FoundFile[] = []
+      for (const p of inScope) {
+        const st = await fs.stat(p).catch(() => undefined)
+        if (st?.isDirectory()) {
+          const walked = await walkRoots([p], this.layout.dir)
+          for (const f of walked.files) found.push({ ...f, root: rootOf(f.path) })
+        } else if (st?.isFile() && isPhotoFile(p)) {
+          found.push({ path: p, root: rootOf(p), size: st.size, mtimeMs: Math.floor(st.mtimeMs) })
+        }
+      }
+      const unique = [...new Map(found.map((f) => [f.path, f])).values()]
+      const rows = (await this.store.indexState()).filter((r) => inScope.some((p) => isInside(r.path, p)))
+      const report = await this.indexer().run(rows, unique)
+      return this.finishRun(started, report)
+    })
+  }
+
+  /** Watches the roots and keeps the library in step; resolves to the watcher once it is ready. */
+  async watch(opts: { onBatch?: (summary: IndexSummary) => void; onError?: (e: unknown) => void; stableMs?: number; quietMs?: number } = {}): Promise<LibraryWatcher> {
+    const roots = this.settingsValue.roots
+    if (roots.length === 0) throw new Error('No folders to watch. Add one with `tessera roots add <folder>`.')
+    const watcher = new LibraryWatcher(
+      roots,
+      makeIgnore(roots, this.layout.dir),
+      { polling: this.settingsValue.polling, stableMs: opts.stableMs, quietMs: opts.quietMs },
+      async (paths) => {
+        const summary = await this.syncPaths(paths)
+        opts.onBatch?.(summary)
+      },
+      opts.onError,
+    )
+    await watcher.start()
+    return watcher
+  }
+
+  // ---- reading ----
+
+  async status(): Promise<LibraryStatus> {
+    const [photos, embedded, failed, pending] = await Promise.all([
+      this.store.count(),
+      this.store.count(`embedding IS NOT NULL`),
+      this.store.count(`status = 'failed'`),
+      this.store.count(`status = 'ok' AND featureModel IS NULL`),
+    ])
+    return {
+      library: this.layout.dir,
+      roots: this.settingsValue.roots,
+      photos,
+      embedded,
+      pending,
+      failed,
+      model: this.settingsValue.model,
+      head: this.settingsValue.activeHead,
+      lastProvider: this.settingsValue.lastProvider,
+    }
+  }
+
+  async problems(): Promise<Problem[]> {
+    const rows = await this.store.query(`status = 'failed'`, ['path', 'errorCode', 'error'])
+    return rows
+      .map((r) => ({ path: r.path, code: r.errorCode ?? 'unknown', reason: r.error ?? 'Unknown problem.' }))
+      .sort((a, b) => a.path.localeCompare(b.path))
+  }
+
+  async photoByPath(p: string): Promise<IndexState | undefined> {
+    return (await this.store.query(`path = ${sqlString(path.resolve(p))}`))[0]
+  }
+
+  // ---- model packs ----
+
+  async listModels() {
+    return listPacks(this.layout.packs)
+  }
+
+  async downloadModel(id: string, onProgress?: (done: number, total: number) => void, signal?: AbortSignal) {
+    return installPack(id, { packsDir: this.layout.packs, mirror: this.config.modelMirror ?? mirrorFromEnv(), onProgress, signal })
+  }
+
+  async close(): Promise<void> {
+    const ex = this.extractor ? await this.extractor : null
+    if (ex?.ok) await (ex.extractor as FeatureExtractor).close()
+    if (this.matmul) await (await this.matmul).close()
+    this.store.close()
+    await this.releaseLock()
+  }
+}

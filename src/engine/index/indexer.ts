@@ -1,0 +1,332 @@
+import { createHash, randomUUID } from 'node:crypto'
+import path from 'node:path'
+import type { ExtractorResult, FeatureExtractor, PhotoDecoder, ProgressEvent } from '../ports.js'
+import type { IndexState, PhotoRow } from '../store/photo-store.js'
+import type { PhotoStore } from '../store/photo-store.js'
+import type { ThumbnailCache } from '../store/thumbnail-cache.js'
+import type { DecodedPhoto } from '../types.js'
+import { planScan } from '../scan/plan.js'
+import type { FoundFile } from '../scan/walk.js'
+import type { HeadManager } from '../head/head-manager.js'
+
+export interface IndexReport {
+  /** Files decoded and stored this run (new, changed content, or embeddings computed). */
+  indexed: number
+  unchanged: number
+  removed: number
+  /** Files recognised as renamed or moved (kept their identity, not decoded). */
+  moved: number
+  /** Exact copies of a photo already in the library (not decoded again). */
+  copies: number
+  /** Files whose content was re-checked after a size/mtime change but turned out identical. */
+  touched: number
+  /** How many files were actually decoded. */
+  decoded: number
+  failed: Array<{ path: string; reason: string }>
+  /** Photos stored without an embedding because no model pack is available (computed later). */
+  pending: number
+  pendingReason: string | null
+}
+
+interface Job {
+  file: FoundFile
+  /** The row this file already is (same path), if any. */
+  row?: IndexState
+  /** Reuse this id (rename or same path). */
+  id?: string
+}
+
+export interface IndexerDeps {
+  store: PhotoStore
+  thumbnails: ThumbnailCache
+  decoder: PhotoDecoder
+  /** `packId@version` of the installed pack, cheaply (no session), or null when it is not installed. */
+  installedModel: () => Promise<string | null>
+  /** Opened only when something needs embedding (or to install a missing pack); a reason when it cannot be. */
+  extractor: () => Promise<ExtractorResult>
+  heads: HeadManager
+  onProgress?: (event: ProgressEvent) => void
+  signal?: AbortSignal
+}
+
+/** How many files are read and decoded at once, and how many are embedded in one inference batch. */
+const DECODE_CONCURRENCY = 3
+const EMBED_BATCH = 8
+/** Commit to the store after this many rows or this many milliseconds, whichever comes first. */
+const COMMIT_ROWS = 128
+const COMMIT_MS = 2000
+
+const NOT_NEEDED = 'not needed'
+
+function errorInfo(error: unknown): { code: string; reason: string } {
+  const e = error as { code?: unknown; reason?: unknown; message?: unknown }
+  if (typeof e.reason === 'string') return { code: typeof e.code === 'string' ? e.code : 'corrupt', reason: e.reason }
+  return { code: 'corrupt', reason: `The file could not be decoded: ${String(e.message ?? error)}` }
+}
+
+function emptyRow(id: string, file: FoundFile): PhotoRow {
+  return {
+    id,
+    path: file.path,
+    root: file.root,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    hash: null,
+    status: 'ok',
+    errorCode: null,
+    error: null,
+    format: null,
+    width: null,
+    height: null,
+    takenAt: null,
+    cameraMake: null,
+    cameraModel: null,
+    latitude: null,
+    longitude: null,
+    altitude: null,
+    phash: null,
+    dhash: null,
+    feature: null,
+    featureModel: null,
+    embedding: null,
+    headVersion: null,
+    indexedAt: Date.now(),
+  }
+}
+
+function failedRow(id: string, file: FoundFile, hash: string | null, code: string, reason: string): PhotoRow {
+  return { ...emptyRow(id, file), hash, status: 'failed', errorCode: code, error: reason }
+}
+
+function decodedRow(id: string, file: FoundFile, hash: string, d: DecodedPhoto): PhotoRow {
+  const m = d.metadata
+  return {
+    ...emptyRow(id, file),
+    hash,
+    format: d.format,
+    width: d.width,
+    height: d.height,
+    takenAt: m.takenAt,
+    cameraMake: m.cameraMake,
+    cameraModel: m.cameraModel,
+    latitude: m.gps?.latitude ?? null,
+    longitude: m.gps?.longitude ?? null,
+    altitude: m.gps?.altitude ?? null,
+    phash: d.phash,
+    dhash: d.dhash,
+  }
+}
+
+/** A bounded queue: producers wait while it is full, which bounds memory. */
+class BoundedQueue<T> {
+  private items: T[] = []
+  private waitingPut: Array<() => void> = []
+  private waitingTake: Array<() => void> = []
+  private closed = false
+  constructor(private readonly capacity: number) {}
+
+  async put(item: T): Promise<void> {
+    while (this.items.length >= this.capacity) await new Promise<void>((r) => this.waitingPut.push(r))
+    this.items.push(item)
+    this.waitingTake.shift()?.()
+  }
+
+  /** Takes up to `max` items, waiting for at least one; empty array once closed and drained. */
+  async take(max: number): Promise<T[]> {
+    while (this.items.length === 0 && !this.closed) await new Promise<void>((r) => this.waitingTake.push(r))
+    const out = this.items.splice(0, max)
+    for (let i = 0; i < out.length; i++) this.waitingPut.shift()?.()
+    return out
+  }
+
+  close(): void {
+    this.closed = true
+    for (const r of this.waitingTake.splice(0)) r()
+  }
+}
+
+/**
+ * Brings the store in line with the files on disk: decodes and embeds what is new or changed, recognises
+ * renames and copies by content hash, removes what is gone. Decoding (libvips threads) overlaps inference
+ * (onnxruntime threads) through a bounded queue; rows are committed in batches, each one atomic, so a
+ * crash at any moment loses at most the uncommitted batch, which the next run redoes.
+ */
+export class Indexer {
+  constructor(private readonly deps: IndexerDeps) {}
+
+  async run(scopeRows: readonly IndexState[], found: readonly FoundFile[]): Promise<IndexReport> {
+    const { store, signal } = this.deps
+    // An unchanged rescan must stay cheap: the inference session is only created when there is work for
+    // it, or when the pack is missing (to install it, so pending embeddings get computed).
+    let model = await this.deps.installedModel()
+    let plan = planScan(scopeRows, found, model)
+    const needsWork = plan.reembed.length + plan.changed.length + plan.fresh.length > 0
+    const extractorResult: ExtractorResult =
+      model === null || needsWork ? await this.deps.extractor() : { ok: false, reason: NOT_NEEDED }
+    const extractor = extractorResult.ok ? extractorResult.extractor : null
+    if (extractor && extractor.model !== model) {
+      model = extractor.model
+      plan = planScan(scopeRows, found, model)
+    }
+    const report: IndexReport = {
+      indexed: 0,
+      unchanged: plan.unchanged.length,
+      removed: 0,
+      moved: 0,
+      copies: 0,
+      touched: 0,
+      decoded: 0,
+      failed: [],
+      pending: 0,
+      pendingReason: extractorResult.ok || extractorResult.reason === NOT_NEEDED ? null : extractorResult.reason,
+    }
+    const stillFailing = plan.unchanged.filter((r) => r.status === 'failed').map((r) => r.id)
+    for (const row of await store.get(stillFailing)) {
+      report.failed.push({ path: row.path, reason: row.error ?? 'The file could not be read.' })
+    }
+
+    const missingByHash = new Map<string, IndexState[]>()
+    for (const row of plan.missing) {
+      if (row.hash) missingByHash.set(row.hash, [...(missingByHash.get(row.hash) ?? []), row])
+    }
+    const jobs: Job[] = [
+      ...plan.reembed.map(({ row, file }) => ({ file, row, id: row.id })),
+      ...plan.changed.map(({ row, file }) => ({ file, row, id: row.id })),
+      ...plan.fresh.map((file) => ({ file })),
+    ]
+    const total = jobs.length
+    let done = 0
+    const progress = (p?: string) => this.deps.onProgress?.({ phase: 'index', done, total, path: p })
+    progress()
+
+    const pendingRows: PhotoRow[] = []
+    const pendingPatches: Array<Partial<PhotoRow> & { id: string }> = []
+    let lastCommit = Date.now()
+    let committing: Promise<void> = Promise.resolve()
+    // Commits are serialised: the decode workers and the embed loop both call this.
+    const commit = (force: boolean): Promise<void> => {
+      const size = pendingRows.length + pendingPatches.length
+      if (size === 0 || (!force && size < COMMIT_ROWS && Date.now() - lastCommit < COMMIT_MS)) return committing
+      const rows = pendingRows.splice(0)
+      const patches = pendingPatches.splice(0)
+      lastCommit = Date.now()
+      committing = committing.then(async () => {
+        await this.deps.heads.project(rows)
+        await store.upsert(rows)
+        await store.patch(patches)
+      })
+      return committing
+    }
+
+    const toEmbed = new BoundedQueue<{ row: PhotoRow; input: Uint8Array }>(EMBED_BATCH * 4)
+
+    const handle = async (job: Job): Promise<void> => {
+      const { file } = job
+      const id = job.id ?? randomUUID()
+      const finish = () => {
+        done++
+        progress(file.path)
+      }
+      if (file.statError) {
+        pendingRows.push(failedRow(id, file, null, 'unreadable', file.statError))
+        report.failed.push({ path: file.path, reason: file.statError })
+        return finish()
+      }
+      let bytes: Buffer
+      try {
+        bytes = await this.deps.decoder.read(file.path)
+      } catch (error) {
+        const { reason } = errorInfo(error)
+        pendingRows.push(failedRow(id, file, null, 'unreadable', reason))
+        report.failed.push({ path: file.path, reason })
+        return finish()
+      }
+      const hash = createHash('sha256').update(bytes).digest('hex')
+
+      // Same content as before (only touched): keep everything, note the new size/mtime.
+      if (job.row && job.row.hash === hash && job.row.status === 'ok' && job.row.featureModel === model) {
+        pendingPatches.push({ id: job.row.id, size: file.size, mtimeMs: file.mtimeMs })
+        report.touched++
+        return finish()
+      }
+      if (!job.row) {
+        // A file that disappeared elsewhere with this content was renamed or moved: keep its identity.
+        const moved = missingByHash.get(hash)?.shift()
+        if (moved) {
+          pendingPatches.push({ id: moved.id, path: file.path, root: file.root, size: file.size, mtimeMs: file.mtimeMs })
+          report.moved++
+          return finish()
+        }
+        // An exact copy of a photo already decoded with the current model: reuse what was computed.
+        const twin = model ? await store.findDecodedByHash(hash) : undefined
+        if (twin && twin.featureModel === model) {
+          pendingRows.push({ ...twin, id, path: file.path, root: file.root, size: file.size, mtimeMs: file.mtimeMs, indexedAt: Date.now() })
+          report.copies++
+          return finish()
+        }
+      }
+      let decoded: DecodedPhoto
+      try {
+        report.decoded++
+        decoded = await this.deps.decoder.decode(bytes, { inputSize: extractor?.inputSize ?? 224, name: path.basename(file.path) })
+      } catch (error) {
+        const { code, reason } = errorInfo(error)
+        pendingRows.push(failedRow(id, file, hash, code, reason))
+        report.failed.push({ path: file.path, reason })
+        return finish()
+      }
+      await this.deps.thumbnails.write(hash, decoded.thumbnail)
+      const row = decodedRow(id, file, hash, decoded)
+      report.indexed++
+      if (extractor) await toEmbed.put({ row, input: decoded.modelInput })
+      else {
+        pendingRows.push(row)
+        report.pending++
+        finish()
+      }
+    }
+
+    const embedLoop = async (ex: FeatureExtractor) => {
+      for (;;) {
+        const batch = await toEmbed.take(EMBED_BATCH)
+        if (batch.length === 0) return
+        const features = await ex.embed(batch.map((b) => b.input))
+        batch.forEach((b, i) => {
+          b.row.feature = features[i]!
+          b.row.featureModel = ex.model
+          pendingRows.push(b.row)
+          done++
+          progress(b.row.path)
+        })
+        await commit(false)
+      }
+    }
+
+    const embedding = extractor ? embedLoop(extractor) : Promise.resolve()
+    let next = 0
+    const workers = Array.from({ length: Math.min(DECODE_CONCURRENCY, jobs.length) }, async () => {
+      while (next < jobs.length) {
+        if (signal?.aborted) return
+        await handle(jobs[next++]!)
+        await commit(false)
+      }
+    })
+    try {
+      await Promise.all(workers)
+    } finally {
+      toEmbed.close()
+      await embedding
+    }
+    await commit(true)
+    signal?.throwIfAborted()
+
+    // Whatever is still missing after renames were matched has left the library.
+    const gone = [...missingByHash.values()].flat().concat(plan.missing.filter((r) => !r.hash))
+    await store.deleteIds(gone.map((r) => r.id))
+    report.removed = gone.length
+    if (!extractor) {
+      report.pending = await store.count(`status = 'ok' AND featureModel IS NULL`)
+    }
+    return report
+  }
+}

@@ -1,0 +1,52 @@
+import type { IndexState } from '../store/photo-store.js'
+import type { FoundFile } from './walk.js'
+
+/**
+ * What a scan has to do, decided from the files on disk and the rows in the store, before reading any
+ * file. Pure, so it can be tested on its own.
+ */
+export interface ScanPlan {
+  /** Rows whose file has the same size and mtime, and that need nothing. */
+  unchanged: IndexState[]
+  /** Rows whose file is unchanged but whose embedding must be (re)computed with the current model. */
+  reembed: Array<{ row: IndexState; file: FoundFile }>
+  /** Known paths whose size or mtime changed: read and hash; re-decode only if the content changed. */
+  changed: Array<{ row: IndexState; file: FoundFile }>
+  /** Paths the store does not know: read and hash; they may be a renamed file, a copy, or new. */
+  fresh: FoundFile[]
+  /** Rows in scope whose file was not found: removed, unless a fresh file turns out to be them renamed. */
+  missing: IndexState[]
+}
+
+/** Failures worth retrying on an unchanged file (they depend on the moment, not on the file's bytes). */
+const TRANSIENT_ERRORS = new Set(['unreadable'])
+
+/**
+ * @param rows every row the scan is responsible for (the whole roots for a full scan, or the rows of the
+ *   paths a watcher saw change)
+ * @param found the photo files that exist now in that scope
+ * @param model `packId@version` of the current model, or null when no model is available
+ */
+export function planScan(rows: readonly IndexState[], found: readonly FoundFile[], model: string | null): ScanPlan {
+  const byPath = new Map<string, IndexState>()
+  for (const row of rows) byPath.set(row.path, row)
+  const plan: ScanPlan = { unchanged: [], reembed: [], changed: [], fresh: [], missing: [] }
+  const seen = new Set<string>()
+  for (const file of found) {
+    seen.add(file.path)
+    const row = byPath.get(file.path)
+    if (!row) {
+      plan.fresh.push(file)
+      continue
+    }
+    const same = row.size === file.size && row.mtimeMs === file.mtimeMs && !file.statError
+    if (!same) plan.changed.push({ row, file })
+    else if (row.status === 'failed') {
+      if (row.errorCode && TRANSIENT_ERRORS.has(row.errorCode)) plan.changed.push({ row, file })
+      else plan.unchanged.push(row)
+    } else if (model !== null && row.featureModel !== model) plan.reembed.push({ row, file })
+    else plan.unchanged.push(row)
+  }
+  for (const row of rows) if (!seen.has(row.path)) plan.missing.push(row)
+  return plan
+}

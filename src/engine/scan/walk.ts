@@ -1,0 +1,112 @@
+import fs from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
+import path from 'node:path'
+import { isIgnoredName, isInside, isPhotoFile } from './ignore.js'
+
+/** A photo file found on disk. */
+export interface FoundFile {
+  path: string
+  root: string
+  size: number
+  mtimeMs: number
+  /** Set when the entry exists but cannot be stat'ed (a dangling link, no permission): a problem to record. */
+  statError?: string
+}
+
+export interface WalkResult {
+  files: FoundFile[]
+  /** Folders that could not be listed, with why (they are skipped, not fatal). */
+  skippedDirs: Array<{ path: string; reason: string }>
+}
+
+/** Plain-language reasons for file-system errors, for the Problems list. */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  switch (code) {
+    case 'ENOENT':
+      return 'The file is gone, or it is a link to a file that no longer exists.'
+    case 'EACCES':
+    case 'EPERM':
+      return 'Tessera is not allowed to read this file (permission denied).'
+    case 'ELOOP':
+      return 'The file is a link that points back to itself (a symlink loop).'
+    case 'ENAMETOOLONG':
+      return 'The path is too long for the operating system to open.'
+    case 'EISDIR':
+      return 'This is a folder, not a file.'
+    case 'EIO':
+      return 'The disk reported a read error.'
+    default:
+      return `The file could not be read (${code ?? (error as Error).message}).`
+  }
+}
+
+/** Runs `fn` over items with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!)
+    }
+  })
+  await Promise.all(workers)
+  return out
+}
+
+/**
+ * Lists the photo files below the roots. Follows symbolic links to folders, but visits each real folder
+ * once, so link loops cannot hang it. Skips hidden folders, OS junk and the library's own folder.
+ */
+export async function walkRoots(roots: readonly string[], libraryDir: string): Promise<WalkResult> {
+  const files: FoundFile[] = []
+  const skippedDirs: WalkResult['skippedDirs'] = []
+  const visited = new Set<string>()
+  const libraryReal = await fs.realpath(libraryDir).catch(() => libraryDir)
+
+  async function visitDir(dir: string, root: string): Promise<void> {
+    let real: string
+    try {
+      real = await fs.realpath(dir)
+    } catch (error) {
+      skippedDirs.push({ path: dir, reason: describeFsError(error) })
+      return
+    }
+    if (visited.has(real) || isInside(real, libraryReal)) return
+    visited.add(real)
+    let entries: Dirent[]
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true })
+    } catch (error) {
+      skippedDirs.push({ path: dir, reason: describeFsError(error) })
+      return
+    }
+    const subdirs: string[] = []
+    const candidates: string[] = []
+    for (const entry of entries) {
+      if (isIgnoredName(entry.name)) continue
+      const full = path.join(dir, entry.name)
+      if (entry.isDirectory()) subdirs.push(full)
+      else if (entry.isSymbolicLink()) {
+        // Resolve what the link points to: a folder is walked (once), a photo file is indexed.
+        const target = await fs.stat(full).catch(() => undefined)
+        if (target?.isDirectory()) subdirs.push(full)
+        else if (isPhotoFile(entry.name)) candidates.push(full)
+      } else if (entry.isFile() && isPhotoFile(entry.name)) candidates.push(full)
+    }
+    const found = await mapLimit(candidates, 32, async (file): Promise<FoundFile> => {
+      try {
+        const st = await fs.stat(file)
+        return { path: file, root, size: st.size, mtimeMs: Math.floor(st.mtimeMs) }
+      } catch (error) {
+        return { path: file, root, size: 0, mtimeMs: 0, statError: describeFsError(error) }
+      }
+    })
+    for (const f of found) files.push(f)
+    for (const sub of subdirs) await visitDir(sub, root)
+  }
+
+  for (const root of roots) await visitDir(root, root)
+  return { files, skippedDirs }
+}

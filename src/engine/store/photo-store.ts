@@ -1,0 +1,214 @@
+import * as lancedb from '@lancedb/lancedb'
+import * as arrow from 'apache-arrow'
+
+/** Width of the embedding every head produces (the GUIE recipe's Dense(64)). */
+export const EMBEDDING_DIMS = 64
+
+export type PhotoStatus = 'ok' | 'failed'
+
+/** One file of the library, the row of the `photos` table. */
+export interface PhotoRow {
+  /** Stable identity: survives renames and moves (matched by content hash). */
+  id: string
+  path: string
+  root: string
+  size: number
+  mtimeMs: number
+  /** sha256 of the content; null when the file could not be read at all. */
+  hash: string | null
+  status: PhotoStatus
+  errorCode: string | null
+  /** Plain-language reason when status is failed. */
+  error: string | null
+  format: string | null
+  width: number | null
+  height: number | null
+  takenAt: string | null
+  cameraMake: string | null
+  cameraModel: string | null
+  latitude: number | null
+  longitude: number | null
+  altitude: number | null
+  phash: string | null
+  dhash: string | null
+  /** The backbone feature, as the pack's codec stores it (1280 bytes for the default pack). */
+  feature: Uint8Array | null
+  /** `packId@version` that produced `feature`; null while the embedding is pending. */
+  featureModel: string | null
+  embedding: Float32Array | null
+  /** The head that produced `embedding`. */
+  headVersion: string | null
+  indexedAt: number
+}
+
+/** The light columns a scan needs to decide what changed. */
+export type IndexState = Pick<
+  PhotoRow,
+  'id' | 'path' | 'root' | 'size' | 'mtimeMs' | 'hash' | 'status' | 'errorCode' | 'featureModel' | 'headVersion'
+>
+
+const INDEX_STATE_COLUMNS = ['id', 'path', 'root', 'size', 'mtimeMs', 'hash', 'status', 'errorCode', 'featureModel', 'headVersion']
+
+const utf8 = (name: string, nullable = true) => new arrow.Field(name, new arrow.Utf8(), nullable)
+const f64 = (name: string, nullable = true) => new arrow.Field(name, new arrow.Float64(), nullable)
+
+export const photoSchema = new arrow.Schema([
+  utf8('id', false),
+  utf8('path', false),
+  utf8('root', false),
+  f64('size', false),
+  f64('mtimeMs', false),
+  utf8('hash'),
+  utf8('status', false),
+  utf8('errorCode'),
+  utf8('error'),
+  utf8('format'),
+  new arrow.Field('width', new arrow.Int32(), true),
+  new arrow.Field('height', new arrow.Int32(), true),
+  utf8('takenAt'),
+  utf8('cameraMake'),
+  utf8('cameraModel'),
+  f64('latitude'),
+  f64('longitude'),
+  f64('altitude'),
+  utf8('phash'),
+  utf8('dhash'),
+  new arrow.Field('feature', new arrow.Binary(), true),
+  utf8('featureModel'),
+  new arrow.Field(
+    'embedding',
+    new arrow.FixedSizeList(EMBEDDING_DIMS, new arrow.Field('item', new arrow.Float32(), true)),
+    true,
+  ),
+  utf8('headVersion'),
+  f64('indexedAt', false),
+])
+
+/** Quotes a string for a Lance SQL filter. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`
+}
+
+function idList(ids: readonly string[]): string {
+  return ids.map(sqlString).join(', ')
+}
+
+/** Keeps IN (...) filters to a sane length. */
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+function toRecord(row: Partial<PhotoRow>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row }
+  if (row.embedding) out.embedding = Array.from(row.embedding)
+  if (row.feature) out.feature = Buffer.from(row.feature.buffer, row.feature.byteOffset, row.feature.byteLength)
+  return out
+}
+
+function fromRecord(record: Record<string, unknown>): PhotoRow {
+  const row = { ...record } as unknown as PhotoRow
+  const embedding = record.embedding as ArrayLike<number> | null | undefined
+  row.embedding = embedding ? Float32Array.from(embedding) : null
+  const feature = record.feature as Uint8Array | null | undefined
+  row.feature = feature ? new Uint8Array(feature) : null
+  return row
+}
+
+/**
+ * The `photos` table in LanceDB. Every write is one Lance commit, which is atomic: a crash leaves the
+ * table as it was before the write or after it, never half-written.
+ */
+export class PhotoStore {
+  private constructor(
+    private readonly db: lancedb.Connection,
+    private readonly table: lancedb.Table,
+  ) {}
+
+  static async open(dbDir: string): Promise<PhotoStore> {
+    const db = await lancedb.connect(dbDir)
+    const names = await db.tableNames()
+    const table = names.includes('photos')
+      ? await db.openTable('photos')
+      : await db.createEmptyTable('photos', photoSchema, { existOk: true })
+    return new PhotoStore(db, table)
+  }
+
+  close(): void {
+    this.table.close()
+    this.db.close()
+  }
+
+  async count(filter?: string): Promise<number> {
+    return this.table.countRows(filter)
+  }
+
+  async indexState(): Promise<IndexState[]> {
+    const rows = await this.table.query().select(INDEX_STATE_COLUMNS).toArray()
+    return rows.map((r) => ({ ...r }) as IndexState)
+  }
+
+  /** Inserts new rows and replaces existing ones (matched by id) in one commit. */
+  async upsert(rows: readonly PhotoRow[]): Promise<void> {
+    if (rows.length === 0) return
+    const data = lancedb.makeArrowTable(rows.map(toRecord), { schema: photoSchema })
+    await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data)
+  }
+
+  /** Updates some columns of existing rows (matched by id) in one commit. */
+  async patch(rows: ReadonlyArray<Partial<PhotoRow> & { id: string }>): Promise<void> {
+    if (rows.length === 0) return
+    const first = rows[0]!
+    const fields = photoSchema.fields.filter((f) => f.name in first)
+    const data = lancedb.makeArrowTable(rows.map(toRecord), { schema: new arrow.Schema(fields) })
+    await this.table.mergeInsert('id').whenMatchedUpdateAll().execute(data)
+  }
+
+  async deleteIds(ids: readonly string[]): Promise<void> {
+    // One commit per chunk; a crash between chunks leaves rows whose files are gone, which the next scan removes.
+    for (const part of chunks(ids, 500)) await this.table.delete(`id IN (${idList(part)})`)
+  }
+
+  async get(ids: readonly string[]): Promise<PhotoRow[]> {
+    const out: PhotoRow[] = []
+    for (const part of chunks(ids, 500)) {
+      const rows = await this.table.query().where(`id IN (${idList(part)})`).toArray()
+      out.push(...rows.map((r) => fromRecord(r as Record<string, unknown>)))
+    }
+    return out
+  }
+
+  /** A full row with this content and a decoded result (to reuse for an exact copy or a rename). */
+  async findDecodedByHash(hash: string): Promise<PhotoRow | undefined> {
+    const rows = await this.table
+      .query()
+      .where(`hash = ${sqlString(hash)} AND status = 'ok'`)
+      .limit(1)
+      .toArray()
+    return rows[0] ? fromRecord(rows[0] as Record<string, unknown>) : undefined
+  }
+
+  async query(filter?: string, columns?: string[]): Promise<PhotoRow[]> {
+    let q = this.table.query()
+    if (filter) q = q.where(filter)
+    if (columns) q = q.select(columns)
+    const rows = await q.toArray()
+    return rows.map((r) => fromRecord(r as Record<string, unknown>))
+  }
+
+  /** Streams rows in batches (for re-projection and fitting over big libraries). */
+  async *batches(filter: string, columns: string[]): AsyncGenerator<PhotoRow[]> {
+    const q = this.table.query().where(filter).select(columns)
+    for await (const batch of q) {
+      const rows: PhotoRow[] = []
+      for (const r of batch.toArray()) rows.push(fromRecord(r.toJSON() as Record<string, unknown>))
+      yield rows
+    }
+  }
+
+  /** Compacts the small fragments many commits leave and drops old versions. */
+  async optimize(): Promise<void> {
+    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 1000) })
+  }
+}

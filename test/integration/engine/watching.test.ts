@@ -1,0 +1,115 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Engine } from '../../../src/engine/engine.js'
+import type { LibraryWatcher } from '../../../src/engine/watch/library-watcher.js'
+import { copyPhotos, MIRROR, seedPhotos, tempDir, waitFor } from '../support.js'
+
+let work: string
+let photosDir: string
+let engine: Engine
+let watcher: LibraryWatcher | undefined
+let batches: number
+
+async function start(polling: boolean) {
+  await engine.updateSettings({ polling })
+  watcher = await engine.watch({ stableMs: 400, quietMs: 300, onBatch: () => batches++ })
+}
+
+beforeEach(async () => {
+  work = await tempDir('watch')
+  photosDir = path.join(work, 'photos')
+  await copyPhotos(await seedPhotos(1), photosDir)
+  engine = await Engine.open({ libraryDir: path.join(work, 'library'), modelMirror: MIRROR })
+  await engine.index([photosDir])
+  batches = 0
+})
+afterEach(async () => {
+  await watcher?.close()
+  watcher = undefined
+  await engine.close()
+  await fs.rm(work, { recursive: true, force: true })
+})
+
+const row = (p: string) => engine.photoByPath(p)
+
+describe.each([
+  ['native events', false],
+  ['polling', true],
+])('watching with %s', (_name, polling) => {
+  it('picks up new, changed, renamed and deleted files while running', async () => {
+    await start(polling)
+    const [extra] = await seedPhotos(2).then((all) => all.filter((p) => p.endsWith('2.jpg') || p.includes('_2')).slice(0, 1))
+    const added = path.join(photosDir, 'new arrival.jpg')
+    await fs.copyFile(extra ?? (await seedPhotos(2))[1]!, added)
+    const addedRow = await waitFor('the new file', async () => (await row(added))?.embedding && (await row(added)))
+    expect(addedRow.status).toBe('ok')
+
+    // Changed content: same identity, new hash.
+    const existing = (await engine.store.query()).find((r) => r.path !== added)!
+    await fs.copyFile(added, existing.path)
+    await waitFor('the changed file', async () => (await row(existing.path))?.hash === addedRow.hash)
+    expect((await row(existing.path))?.id).toBe(existing.id)
+
+    // Rename: identity kept.
+    const renamed = path.join(photosDir, 'renamed.jpg')
+    await fs.rename(added, renamed)
+    await waitFor('the rename', async () => (await row(renamed)) !== undefined && (await row(added)) === undefined)
+    expect((await row(renamed))?.id).toBe(addedRow.id)
+
+    // Delete.
+    await fs.rm(renamed)
+    await waitFor('the deletion', async () => (await row(renamed)) === undefined)
+    expect(await engine.store.count()).toBe(5)
+  })
+})
+
+describe('watching', () => {
+  it('does not read a file before it is completely written', async () => {
+    await start(false)
+    const source = await fs.readFile((await seedPhotos(2))[1]!)
+    const target = path.join(photosDir, 'slow copy.jpg')
+    const handle = await fs.open(target, 'w')
+    const half = Math.floor(source.length / 2)
+    await handle.write(source, 0, half)
+    // Still being written, longer than the quiet period: nothing may be recorded yet.
+    await new Promise((r) => setTimeout(r, 300))
+    await handle.write(source, half, source.length - half)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(await row(target)).toBeUndefined()
+    await handle.close()
+    const done = await waitFor('the completed file', async () => row(target))
+    expect(done.status).toBe('ok')
+    expect(done.size).toBe(source.length)
+    expect((await engine.problems()).map((p) => p.path)).not.toContain(target)
+  })
+
+  it('ignores hidden folders, OS junk and files that are not photos', async () => {
+    await start(false)
+    await fs.mkdir(path.join(photosDir, '.hidden'))
+    const photo = (await seedPhotos(1))[0]!
+    await fs.copyFile(photo, path.join(photosDir, '.hidden', 'secret.jpg'))
+    await fs.writeFile(path.join(photosDir, '.DS_Store'), 'junk')
+    await fs.writeFile(path.join(photosDir, 'notes.txt'), 'text')
+    await fs.mkdir(path.join(photosDir, '@eaDir'))
+    await fs.copyFile(photo, path.join(photosDir, '@eaDir', 'thumb.jpg'))
+    // A marker file that is watched, so we know the watcher has handled everything before it.
+    const marker = path.join(photosDir, 'marker.jpg')
+    await fs.copyFile(photo, marker)
+    await waitFor('the marker', async () => row(marker))
+    await watcher!.idle()
+    const paths = (await engine.store.query()).map((r) => r.path)
+    expect(paths.filter((p) => p.includes('.hidden') || p.includes('@eaDir'))).toEqual([])
+    expect(paths).toHaveLength(6)
+  })
+
+  it('does not hang on a symlink loop inside a root', async () => {
+    await fs.symlink(photosDir, path.join(photosDir, 'loop'))
+    await start(false)
+    const s = await engine.index()
+    expect(s.unchanged).toBe(5)
+    const marker = path.join(photosDir, 'after-loop.jpg')
+    await fs.copyFile((await seedPhotos(1))[0]!, marker)
+    await waitFor('a file added after the loop', async () => row(marker))
+  })
+})

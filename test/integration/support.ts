@@ -1,0 +1,46 @@
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+/** shared/ sits beside the repository (here and in CI). */
+export const SHARED = path.resolve(REPO, '..', 'shared')
+export const MIRROR = process.env.TESSERA_MODEL_MIRROR ?? path.join(SHARED, 'models')
+export const SEED = path.join(process.env.TESSERA_DATASETS ?? path.join(SHARED, 'datasets'), 'seed-5class')
+
+export async function tempDir(prefix: string): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), `tessera-${prefix}-`))
+}
+
+/** The first `perClass` photos of each seed class, sorted, so tests are deterministic. */
+export async function seedPhotos(perClass: number): Promise<string[]> {
+  const out: string[] = []
+  for (const cls of (await fs.readdir(SEED)).sort()) {
+    const files = (await fs.readdir(path.join(SEED, cls))).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort()
+    out.push(...files.slice(0, perClass).map((f) => path.join(SEED, cls, f)))
+  }
+  return out
+}
+
+/** Copies photos into `dir` (flat, with class-prefixed names) and returns the new paths. */
+export async function copyPhotos(photos: string[], dir: string): Promise<string[]> {
+  await fs.mkdir(dir, { recursive: true })
+  return Promise.all(
+    photos.map(async (p) => {
+      const target = path.join(dir, `${path.basename(path.dirname(p))}-${path.basename(p)}`)
+      await fs.copyFile(p, target)
+      return target
+    }),
+  )
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
