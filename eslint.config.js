@@ -4,10 +4,30 @@ import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 import globals from 'globals'
 
-const nodeOnly = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'electron', 'sharp', 'onnxruntime-node']
+const nodeOnly = [
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'worker_threads',
+  'crypto',
+  'electron',
+  'sharp',
+  'onnxruntime-node',
+]
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'playwright-report/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'test-results/**',
+      'playwright-report/**',
+      'bench/results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
@@ -30,7 +50,10 @@ export default tseslint.config(
     // The engine is plain Node: the CLI, the browser-mode server and the Electron shell all reuse it unchanged.
     files: ['src/engine/**', 'src/shared/**', 'src/cli/**', 'src/server/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The engine never imports electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'The engine never imports electron.' }] },
+      ],
     },
   },
   {
@@ -45,7 +68,12 @@ export default tseslint.config(
             { name: n, message: 'The renderer talks to the engine through the contract only.' },
             { name: `node:${n}`, message: 'The renderer talks to the engine through the contract only.' },
           ]),
-          patterns: [{ group: ['**/engine/**'], message: 'The renderer talks to the engine through the contract only.' }],
+          patterns: [
+            {
+              group: ['**/engine/**'],
+              message: 'The renderer talks to the engine through the contract only.',
+            },
+          ],
         },
       ],
     },

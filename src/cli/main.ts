@@ -26,7 +26,8 @@ function parseProviders(value: string | undefined): ProviderName[] | undefined {
   if (!raw) return undefined
   const list = raw.split(',').map((s) => s.trim().toLowerCase())
   for (const p of list) {
-    if (!PROVIDERS.includes(p as ProviderName)) throw new CliError(`Unknown execution provider "${p}" (use ${PROVIDERS.join(', ')}).`)
+    if (!PROVIDERS.includes(p as ProviderName))
+      throw new CliError(`Unknown execution provider "${p}" (use ${PROVIDERS.join(', ')}).`)
   }
   return list as ProviderName[]
 }
@@ -142,7 +143,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
         if (cmd.problems) {
           const problems = await engine.problems()
           print(g().json, { ...status, problems }, () =>
-            problems.length === 0 ? 'No problems.' : problems.map((p) => `${p.path}\n  ${p.reason}`).join('\n'),
+            problems.length === 0
+              ? 'No problems.'
+              : problems.map((p) => `${p.path}\n  ${p.reason}`).join('\n'),
           )
           return
         }
@@ -179,7 +182,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
         const packs = await engine.listModels()
         print(g().json, packs, () =>
           packs
-            .map((p) => `${p.installed ? '●' : '○'} ${p.id}${p.id === engine.settings.model ? ' (active)' : ''}  ${p.title}`)
+            .map(
+              (p) =>
+                `${p.installed ? '●' : '○'} ${p.id}${p.id === engine.settings.model ? ' (active)' : ''}  ${p.title}`,
+            )
             .join('\n'),
         )
       })
@@ -204,7 +210,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
       await withEngine(g(), {}, async (engine) => {
         const added = await engine.addRoots(folders)
         print(g().json, { added, roots: engine.settings.roots }, () =>
-          added.length > 0 ? `Added ${added.join(', ')}. Run \`tessera index\` to index them.` : 'Already watched.',
+          added.length > 0
+            ? `Added ${added.join(', ')}. Run \`tessera index\` to index them.`
+            : 'Already watched.',
         )
       })
     })
@@ -215,16 +223,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (folders: string[]) => {
       await withEngine(g(), {}, async (engine) => {
         const removed = await engine.removeRoots(folders)
-        print(g().json, { removed, roots: engine.settings.roots }, () => `Removed ${removed} photos from the library.`)
+        print(
+          g().json,
+          { removed, roots: engine.settings.roots },
+          () => `Removed ${removed} photos from the library.`,
+        )
       })
     })
-  roots
-    .command('list')
-    .action(async () => {
-      await withEngine(g(), { readOnly: true }, async (engine) => {
-        print(g().json, engine.settings.roots, () => engine.settings.roots.join('\n') || '(no roots)')
-      })
+  roots.command('list').action(async () => {
+    await withEngine(g(), { readOnly: true }, async (engine) => {
+      print(g().json, engine.settings.roots, () => engine.settings.roots.join('\n') || '(no roots)')
     })
+  })
   return program
 }
 

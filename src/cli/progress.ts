@@ -43,7 +43,10 @@ export class ProgressPrinter {
     if (total > 0) {
       const width = 30
       const filled = Math.round((done / total) * width)
-      this.write(`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${mb(done)}/${mb(total)} MB`, done >= total)
+      this.write(
+        `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${mb(done)}/${mb(total)} MB`,
+        done >= total,
+      )
     } else this.write(`${mb(done)} MB`)
   }
 

@@ -76,7 +76,13 @@ export async function doctorReport(engine: Engine): Promise<DoctorReport> {
       '@lancedb/lancedb': packageVersion('@lancedb/lancedb'),
       'heic-decode': packageVersion('heic-decode'),
     },
-    library: { dir: status.library, photos: status.photos, pending: status.pending, failed: status.failed, head: status.head },
+    library: {
+      dir: status.library,
+      photos: status.photos,
+      pending: status.pending,
+      failed: status.failed,
+      head: status.head,
+    },
     model: { id: engine.settings.model, installed: pack?.installed ?? false, problem },
     providers: { preference: engine.settings.providers, active, attempts, checkedAt },
     formats: {
@@ -95,13 +101,19 @@ export function formatDoctor(r: DoctorReport): string {
   const lines = [
     `Tessera doctor: ${r.ok ? 'all good' : 'needs attention'}`,
     `  platform   ${r.platform}, node ${r.node}, ${r.cpus} CPUs`,
-    `  versions   ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `  versions   ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     `  library    ${r.library.dir}: ${r.library.photos} photos, ${r.library.pending} pending, ${r.library.failed} with problems`,
     `  model      ${r.model.id} ${r.model.installed ? 'installed' : 'not installed'}${r.model.problem ? ` (${r.model.problem})` : ''}`,
     `  head       ${r.library.head ?? '(none yet)'}`,
     `  provider   ${r.providers.active ?? 'none yet'} (preference: ${r.providers.preference.join(' > ')})`,
   ]
   for (const a of r.providers.attempts) lines.push(`    ${a.ok ? '✓' : '✗'} ${a.provider}: ${a.reason}`)
-  lines.push(`  formats    ${Object.entries(r.formats).map(([k, v]) => `${k}${v ? '' : ' (missing)'}`).join(', ')}`)
+  lines.push(
+    `  formats    ${Object.entries(r.formats)
+      .map(([k, v]) => `${k}${v ? '' : ' (missing)'}`)
+      .join(', ')}`,
+  )
   return lines.join('\n')
 }

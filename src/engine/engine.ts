@@ -3,7 +3,7 @@ import path from 'node:path'
 import { libraryLayout, type LibraryLayout } from './library/paths.js'
 import { loadSettings, saveSettings, type LibrarySettings } from './library/settings.js'
 import { acquireLibraryLock } from './library/lock.js'
-import { PhotoStore, sqlString, type IndexState } from './store/photo-store.js'
+import { PhotoStore, sqlString, type PhotoRow } from './store/photo-store.js'
 import { ThumbnailCache } from './store/thumbnail-cache.js'
 import { walkRoots, describeFsError, type FoundFile } from './scan/walk.js'
 import { isInside, isPhotoFile, makeIgnore } from './scan/ignore.js'
@@ -167,7 +167,8 @@ export class Engine {
           throw new Error(`Cannot add ${folder}: ${describeFsError(e)}`)
         })
         if (!st.isDirectory()) throw new Error(`Cannot add ${folder}: it is not a folder.`)
-        if (isInside(abs, this.layout.dir)) throw new Error(`Cannot add ${folder}: it is inside the library's own data folder.`)
+        if (isInside(abs, this.layout.dir))
+          throw new Error(`Cannot add ${folder}: it is inside the library's own data folder.`)
         if (roots.some((r) => isInside(abs, r))) continue // already covered by a root
         // A new root that contains existing roots replaces them.
         for (let i = roots.length - 1; i >= 0; i--) if (isInside(roots[i]!, abs)) roots.splice(i, 1)
@@ -184,7 +185,8 @@ export class Engine {
     return this.serial.run(async () => {
       const targets = folders.map((f) => path.resolve(f))
       for (const t of targets) {
-        if (!this.settingsValue.roots.includes(t)) throw new Error(`${t} is not a watched folder. See \`tessera roots list\`.`)
+        if (!this.settingsValue.roots.includes(t))
+          throw new Error(`${t} is not a watched folder. See \`tessera roots list\`.`)
       }
       const rows = (await this.store.indexState()).filter((r) => targets.includes(r.root))
       await this.store.deleteIds(rows.map((r) => r.id))
@@ -211,7 +213,8 @@ export class Engine {
   private async finishRun(started: number, report: IndexReport): Promise<IndexSummary> {
     const pack = await this.installedPack()
     if (pack) await this.heads.reconcile(pack.model, pack.codec)
-    if (report.indexed + report.removed + report.moved + report.copies + report.touched > 0) await this.store.optimize()
+    if (report.indexed + report.removed + report.moved + report.copies + report.touched > 0)
+      await this.store.optimize()
     return {
       ...report,
       seconds: (performance.now() - started) / 1000,
@@ -244,7 +247,9 @@ export class Engine {
       const started = performance.now()
       const roots = this.settingsValue.roots
       const ignore = makeIgnore(roots, this.layout.dir)
-      const inScope = paths.map((p) => path.resolve(p)).filter((p) => roots.some((r) => isInside(p, r)) && !ignore(p))
+      const inScope = paths
+        .map((p) => path.resolve(p))
+        .filter((p) => roots.some((r) => isInside(p, r)) && !ignore(p))
       const rootOf = (p: string) => roots.find((r) => isInside(p, r))!
       const found: FoundFile[] = []
       for (const p of inScope) {
@@ -264,7 +269,14 @@ export class Engine {
   }
 
   /** Watches the roots and keeps the library in step; resolves to the watcher once it is ready. */
-  async watch(opts: { onBatch?: (summary: IndexSummary) => void; onError?: (e: unknown) => void; stableMs?: number; quietMs?: number } = {}): Promise<LibraryWatcher> {
+  async watch(
+    opts: {
+      onBatch?: (summary: IndexSummary) => void
+      onError?: (e: unknown) => void
+      stableMs?: number
+      quietMs?: number
+    } = {},
+  ): Promise<LibraryWatcher> {
     const roots = this.settingsValue.roots
     if (roots.length === 0) throw new Error('No folders to watch. Add one with `tessera roots add <folder>`.')
     const watcher = new LibraryWatcher(
@@ -310,7 +322,7 @@ export class Engine {
       .sort((a, b) => a.path.localeCompare(b.path))
   }
 
-  async photoByPath(p: string): Promise<IndexState | undefined> {
+  async photoByPath(p: string): Promise<PhotoRow | undefined> {
     return (await this.store.query(`path = ${sqlString(path.resolve(p))}`))[0]
   }
 
@@ -321,7 +333,12 @@ export class Engine {
   }
 
   async downloadModel(id: string, onProgress?: (done: number, total: number) => void, signal?: AbortSignal) {
-    return installPack(id, { packsDir: this.layout.packs, mirror: this.config.modelMirror ?? mirrorFromEnv(), onProgress, signal })
+    return installPack(id, {
+      packsDir: this.layout.packs,
+      mirror: this.config.modelMirror ?? mirrorFromEnv(),
+      onProgress,
+      signal,
+    })
   }
 
   async close(): Promise<void> {

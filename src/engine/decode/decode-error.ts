@@ -3,13 +3,7 @@
  * and a `reason` sentence that a person can read without knowing anything about image formats.
  */
 export type DecodeErrorCode =
-  | 'empty'
-  | 'truncated'
-  | 'corrupt'
-  | 'not-an-image'
-  | 'too-large'
-  | 'unsupported'
-  | 'unreadable'
+  'empty' | 'truncated' | 'corrupt' | 'not-an-image' | 'too-large' | 'unsupported' | 'unreadable'
 
 export class DecodeError extends Error {
   readonly code: DecodeErrorCode

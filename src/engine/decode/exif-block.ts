@@ -3,6 +3,7 @@
  * those few kilobytes. exifr alone cannot read WebP, and misreads HEIF/AVIF files written by libheif.
  */
 import { bmffExifBlock } from './iso-bmff.js'
+import { jpegHeader } from './jpeg-markers.js'
 import type { PhotoFormat } from './sniff-format.js'
 
 const EXIF_HEADER = [0x45, 0x78, 0x69, 0x66, 0x00, 0x00] // "Exif\0\0"
@@ -13,27 +14,8 @@ function hasExifHeader(buf: Uint8Array, at: number): boolean {
 }
 
 function jpegExifBlock(buf: Uint8Array): Uint8Array | null {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  let at = 2
-  while (at + 4 <= buf.length) {
-    if (buf[at] !== 0xff) return null
-    const marker = buf[at + 1]!
-    if (marker === 0xff) {
-      at++ // fill byte
-      continue
-    }
-    if (marker === 0xda || marker === 0xd9) return null // image data starts: no more metadata segments
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      at += 2
-      continue
-    }
-    const length = dv.getUint16(at + 2)
-    if (marker === 0xe1 && hasExifHeader(buf, at + 4)) {
-      return buf.subarray(at + 4 + EXIF_HEADER.length, Math.min(at + 2 + length, buf.length))
-    }
-    at += 2 + length
-  }
-  return null
+  const app1 = jpegHeader(buf).segments.find((s) => s.marker === 0xe1 && hasExifHeader(buf, s.payload))
+  return app1 ? buf.subarray(app1.payload + EXIF_HEADER.length, Math.min(app1.end, buf.length)) : null
 }
 
 function pngExifBlock(buf: Uint8Array): Uint8Array | null {

@@ -92,6 +92,7 @@ function spawn(): Slot {
   })
   const fail = (error: Error): void => {
     const job = slot.job
+    slot.job = null
     slots.delete(slot)
     if (slot.timer) clearTimeout(slot.timer)
     if (job) job.reject(error)

@@ -8,16 +8,12 @@
 import { BOX, resampleRegion } from './resample.js'
 
 /** Rec. 601 luma of an interleaved RGB image (as PIL's "L" mode). */
-export function greyPlane(rgb: Uint8Array, width: number, height: number, channels = 3): Uint8Array {
+function greyPlane(rgb: Uint8Array, width: number, height: number, channels = 3): Uint8Array {
   const out = new Uint8Array(width * height)
   for (let i = 0, p = 0; i < out.length; i++, p += channels) {
     out[i] = (0.299 * rgb[p]! + 0.587 * rgb[p + 1]! + 0.114 * rgb[p + 2]! + 0.5) | 0
   }
   return out
-}
-
-function shrinkGrey(grey: Uint8Array, width: number, height: number, outWidth: number, outHeight: number): Float32Array {
-  return resampleRegion(grey, width, height, 1, { left: 0, top: 0, width, height }, outWidth, outHeight, BOX)
 }
 
 function bitsToHex(bits: boolean[]): string {
@@ -34,12 +30,27 @@ const LOW = 8
 // COS[u * N + x] = cos(pi * (2x + 1) * u / 2N), for the 8 lowest frequencies only.
 const COS = (() => {
   const table = new Float64Array(LOW * N)
-  for (let u = 0; u < LOW; u++) for (let x = 0; x < N; x++) table[u * N + x] = Math.cos((Math.PI * (2 * x + 1) * u) / (2 * N))
+  for (let u = 0; u < LOW; u++)
+    for (let x = 0; x < N; x++) table[u * N + x] = Math.cos((Math.PI * (2 * x + 1) * u) / (2 * N))
   return table
 })()
 
-export function pHashFromGrey(grey: Uint8Array, width: number, height: number): string {
-  const px = shrinkGrey(grey, width, height, N, N)
+/**
+ * pHash and dHash of an interleaved RGB image. Both come from one 32×32 area-averaged grey version; the dHash's
+ * 9×8 is averaged from that in turn, which keeps the work on the full-size pixels to a single pass.
+ */
+export function perceptualHashes(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+): { phash: string; dhash: string } {
+  const grey = greyPlane(rgb, width, height)
+  const px = resampleRegion(grey, width, height, 1, { left: 0, top: 0, width, height }, N, N, BOX)
+  return { phash: pHash32(px), dhash: dHash32(px) }
+}
+
+/** pHash of a 32×32 grey image. */
+function pHash32(px: Float32Array): string {
   // Separable DCT-II, computing only the low 8×8 block: rows first (32×8), then columns (8×8).
   const rows = new Float64Array(N * LOW)
   for (let y = 0; y < N; y++) {
@@ -62,8 +73,9 @@ export function pHashFromGrey(grey: Uint8Array, width: number, height: number): 
   return bitsToHex(coeffs.map((c) => c > median))
 }
 
-export function dHashFromGrey(grey: Uint8Array, width: number, height: number): string {
-  const px = shrinkGrey(grey, width, height, 9, 8)
+/** dHash from a 32×32 grey image: shrink to 9×8, compare each pixel with its right-hand neighbour. */
+function dHash32(px32: Float32Array): string {
+  const px = resampleRegion(px32, N, N, 1, { left: 0, top: 0, width: N, height: N }, 9, 8, BOX)
   const bits: boolean[] = []
   for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) bits.push(px[y * 9 + x + 1]! > px[y * 9 + x]!)
   return bitsToHex(bits)

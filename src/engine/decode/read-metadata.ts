@@ -23,7 +23,14 @@ const EXIFR_OPTIONS = {
     ],
   },
   gps: {
-    pick: ['GPSLatitudeRef', 'GPSLatitude', 'GPSLongitudeRef', 'GPSLongitude', 'GPSAltitudeRef', 'GPSAltitude'],
+    pick: [
+      'GPSLatitudeRef',
+      'GPSLatitude',
+      'GPSLongitudeRef',
+      'GPSLongitude',
+      'GPSAltitudeRef',
+      'GPSAltitude',
+    ],
   },
   ifd1: false,
   interop: false,
@@ -139,13 +146,24 @@ function gpsPosition(tags: Record<string, unknown>): GpsPosition | null {
   let latitude = degrees(tags.GPSLatitude)
   let longitude = degrees(tags.GPSLongitude)
   if (latitude === null || longitude === null) return null
-  if (String(tags.GPSLatitudeRef ?? '').trim().toUpperCase() === 'S') latitude = -Math.abs(latitude)
-  if (String(tags.GPSLongitudeRef ?? '').trim().toUpperCase() === 'W') longitude = -Math.abs(longitude)
+  if (
+    String(tags.GPSLatitudeRef ?? '')
+      .trim()
+      .toUpperCase() === 'S'
+  )
+    latitude = -Math.abs(latitude)
+  if (
+    String(tags.GPSLongitudeRef ?? '')
+      .trim()
+      .toUpperCase() === 'W'
+  )
+    longitude = -Math.abs(longitude)
   if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) return null
   if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return null
   // Phones without a fix write 0,0 ("Null Island"); nobody photographs that spot in the Gulf of Guinea.
   if (latitude === 0 && longitude === 0) return null
-  let altitude = typeof tags.GPSAltitude === 'number' && Number.isFinite(tags.GPSAltitude) ? tags.GPSAltitude : null
+  let altitude =
+    typeof tags.GPSAltitude === 'number' && Number.isFinite(tags.GPSAltitude) ? tags.GPSAltitude : null
   if (altitude !== null && byteValue(tags.GPSAltitudeRef) === 1) altitude = -Math.abs(altitude)
   return { latitude, longitude, altitude }
 }

@@ -35,7 +35,9 @@ async function reasonFor(code: string | undefined, file: string): Promise<string
       return 'Tessera is not allowed to read this file (permission denied).'
     case 'EISDIR': {
       const ext = path.extname(file)
-      return ext ? `This is a folder, not a file, although its name ends in ${ext}.` : 'This is a folder, not a file.'
+      return ext
+        ? `This is a folder, not a file, although its name ends in ${ext}.`
+        : 'This is a folder, not a file.'
     }
     case 'ELOOP':
       return 'The file is a link that leads back to itself in a loop, so there is nothing to read.'
@@ -87,7 +89,10 @@ export async function readPhotoFile(file: string): Promise<Buffer> {
   } catch (error) {
     if (error instanceof DecodeError) throw error
     const code = (error as NodeJS.ErrnoException).code
-    throw new DecodeError('unreadable', await reasonFor(code, file), { name: path.basename(file), cause: error })
+    throw new DecodeError('unreadable', await reasonFor(code, file), {
+      name: path.basename(file),
+      cause: error,
+    })
   } finally {
     await handle?.close().catch(() => undefined)
   }

@@ -71,7 +71,7 @@ export interface Region {
  * outWidth × outHeight. Returns floats (not rounded), interleaved the same way.
  */
 export function resampleRegion(
-  src: Uint8Array,
+  src: Uint8Array | Float32Array,
   width: number,
   height: number,
   channels: number,
@@ -108,6 +108,10 @@ export function resampleRegion(
         mid[o++] = a
         mid[o++] = b
         mid[o++] = c
+      } else if (channels === 1) {
+        let a = 0
+        for (let k = 0; k < n; k++) a += src[p + k]! * hw[wBase + k]!
+        mid[o++] = a
       } else {
         for (let ch = 0; ch < channels; ch++) {
           let acc = 0

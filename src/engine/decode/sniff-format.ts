@@ -18,7 +18,21 @@ const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'he
 const AVIF_BRANDS = new Set(['avif', 'avis'])
 /** Generic HEIF brands: the codec is not named, libheif finds out. */
 const HEIF_BRANDS = new Set(['mif1', 'msf1', 'mif2', 'miaf'])
-const VIDEO_BRANDS = ['isom', 'iso2', 'iso4', 'iso5', 'iso6', 'mp41', 'mp42', 'avc1', 'qt  ', 'M4V ', '3gp', '3g2', 'dash']
+const VIDEO_BRANDS = [
+  'isom',
+  'iso2',
+  'iso4',
+  'iso5',
+  'iso6',
+  'mp41',
+  'mp42',
+  'avc1',
+  'qt  ',
+  'M4V ',
+  '3gp',
+  '3g2',
+  'dash',
+]
 
 function startsWith(buf: Uint8Array, bytes: readonly number[], at = 0): boolean {
   if (buf.length < at + bytes.length) return false
@@ -32,7 +46,8 @@ function ascii(buf: Uint8Array, start: number, end: number): string {
 
 export function sniffFormat(buf: Uint8Array): Sniffed {
   if (startsWith(buf, [0xff, 0xd8, 0xff])) return { kind: 'image', format: 'jpeg' }
-  if (startsWith(buf, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return { kind: 'image', format: 'png' }
+  if (startsWith(buf, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+    return { kind: 'image', format: 'png' }
   const head = ascii(buf, 0, 12)
   if (head.startsWith('GIF87a') || head.startsWith('GIF89a')) return { kind: 'image', format: 'gif' }
   if (head.startsWith('RIFF')) {
@@ -41,7 +56,12 @@ export function sniffFormat(buf: Uint8Array): Sniffed {
     if (type === 'AVI ') return { kind: 'other', looksLike: 'it looks like a video' }
     if (type === 'WAVE') return { kind: 'other', looksLike: 'it looks like a sound recording' }
   }
-  if (head.startsWith('II*\0') || head.startsWith('MM\0*') || head.startsWith('II+\0') || head.startsWith('MM\0+')) {
+  if (
+    head.startsWith('II*\0') ||
+    head.startsWith('MM\0*') ||
+    head.startsWith('II+\0') ||
+    head.startsWith('MM\0+')
+  ) {
     // Canon CR2 is a TIFF whose first page is a preview in a compression libtiff cannot read.
     if (head.slice(8, 10) === 'CR') return { kind: 'unsupported', label: 'Canon raw (CR2)' }
     return { kind: 'image', format: 'tiff' }
@@ -50,12 +70,19 @@ export function sniffFormat(buf: Uint8Array): Sniffed {
   if (startsWith(buf, [0x00, 0x00, 0x00, 0x0c, 0x4a, 0x58, 0x4c, 0x20]) || startsWith(buf, [0xff, 0x0a])) {
     return { kind: 'unsupported', label: 'JPEG XL' }
   }
-  if (startsWith(buf, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20])) return { kind: 'unsupported', label: 'JPEG 2000' }
-  if (head.startsWith('BM') && buf.length >= 26 && buf[14] !== undefined && [12, 40, 52, 56, 64, 108, 124].includes(buf[14])) {
+  if (startsWith(buf, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20]))
+    return { kind: 'unsupported', label: 'JPEG 2000' }
+  if (
+    head.startsWith('BM') &&
+    buf.length >= 26 &&
+    buf[14] !== undefined &&
+    [12, 40, 52, 56, 64, 108, 124].includes(buf[14])
+  ) {
     return { kind: 'unsupported', label: 'BMP' }
   }
   if (head.startsWith('8BPS')) return { kind: 'unsupported', label: 'Photoshop (PSD)' }
-  if (startsWith(buf, [0x00, 0x00, 0x01, 0x00]) && buf.length > 6) return { kind: 'unsupported', label: 'icon (ICO)' }
+  if (startsWith(buf, [0x00, 0x00, 0x01, 0x00]) && buf.length > 6)
+    return { kind: 'unsupported', label: 'icon (ICO)' }
   return { kind: 'other', looksLike: describeNonImage(buf) }
 }
 
@@ -68,7 +95,8 @@ function sniffIsoBmff(buf: Uint8Array): Sniffed {
   if (all.some((b) => HEIC_BRANDS.has(b) || HEIF_BRANDS.has(b))) return { kind: 'image', format: 'heic' }
   if (major === 'crx ') return { kind: 'unsupported', label: 'Canon raw (CR3)' }
   if (major === 'jxl ') return { kind: 'unsupported', label: 'JPEG XL' }
-  if (all.some((b) => VIDEO_BRANDS.some((v) => b.startsWith(v)))) return { kind: 'other', looksLike: 'it looks like a video' }
+  if (all.some((b) => VIDEO_BRANDS.some((v) => b.startsWith(v))))
+    return { kind: 'other', looksLike: 'it looks like a video' }
   return { kind: 'other', looksLike: 'it looks like a video or other media file' }
 }
 
@@ -81,7 +109,8 @@ export function describeNonImage(buf: Uint8Array): string {
     return 'it looks like a compressed archive'
   }
   if (startsWith(buf, [0x1a, 0x45, 0xdf, 0xa3])) return 'it looks like a video'
-  if (head.startsWith('ID3') || head.startsWith('OggS') || head.startsWith('fLaC')) return 'it looks like a sound recording'
+  if (head.startsWith('ID3') || head.startsWith('OggS') || head.startsWith('fLaC'))
+    return 'it looks like a sound recording'
   if (head.startsWith('MZ') || startsWith(buf, [0x7f, 0x45, 0x4c, 0x46])) return 'it looks like a program'
   const text = asText(buf)
   if (text !== null) {

@@ -4,36 +4,17 @@
  * video appended after the JPEG's end marker is never judged by these rules alone.
  */
 import { bmffLooksTruncated } from './iso-bmff.js'
+import { jpegHeader } from './jpeg-markers.js'
 import type { PhotoFormat } from './sniff-format.js'
 
 function jpegLooksTruncated(buf: Uint8Array): boolean {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  let at = 2
-  // Walk the header segments to the start of scan; a segment running past the end means truncation.
-  while (true) {
-    if (at + 4 > buf.length) return true
-    if (buf[at] !== 0xff) return false // not a marker: damaged, not truncated
-    const marker = buf[at + 1]!
-    if (marker === 0xff) {
-      at++
-      continue
-    }
-    if (marker === 0xd9) return false
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      at += 2
-      continue
-    }
-    const length = dv.getUint16(at + 2)
-    if (at + 2 + length > buf.length) return true
-    if (marker === 0xda) {
-      at += 2 + length
-      break
-    }
-    at += 2 + length
-  }
+  const header = jpegHeader(buf)
+  if (header.cutShort) return true
+  if (header.scanStart === null) return false // damaged headers, not a short file
   // Inside the compressed data 0xFF is always followed by 0x00 or a restart marker, so the only FF D9 after
   // the start of scan is the end-of-image marker. No end marker: the file stops mid-picture.
-  for (let i = at; i + 1 < buf.length; i++) if (buf[i] === 0xff && buf[i + 1] === 0xd9) return false
+  for (let i = header.scanStart; i + 1 < buf.length; i++)
+    if (buf[i] === 0xff && buf[i + 1] === 0xd9) return false
   return true
 }
 
@@ -83,7 +64,8 @@ function tiffLooksTruncated(buf: Uint8Array): boolean {
     const where = n * size <= 4 ? entry + 8 : dv.getUint32(entry + 8, le)
     if (where + n * size > buf.length) return true
     const list: number[] = []
-    for (let k = 0; k < n; k++) list.push(size === 2 ? dv.getUint16(where + k * 2, le) : dv.getUint32(where + k * 4, le))
+    for (let k = 0; k < n; k++)
+      list.push(size === 2 ? dv.getUint16(where + k * 2, le) : dv.getUint32(where + k * 4, le))
     values.set(tag, list)
   }
   const reachesPastEnd = (offsets?: number[], counts?: number[]): boolean =>

@@ -3,11 +3,11 @@
  * pack's codec (uint8 codes for MobileNet, float32 bytes for CLIP). One session.run per batch.
  */
 import path from 'node:path'
-import { Tensor, type InferenceSession } from 'onnxruntime-node'
 import type { FeatureExtractor } from '../ports.js'
 import type { FeatureCodec, ModelManifest, ProviderAttempt, ProviderName } from '../types.js'
 import { createPixelNormaliser, type PixelNormaliser } from './pixels.js'
-import { createSession } from './session.js'
+import { createSession, sessionOptions } from './session.js'
+import { WorkerSession } from './worker-session.js'
 
 export interface ImageEmbedderOptions {
   /** Execution providers, best first; CPU is always tried last. Default: CPU only. */
@@ -15,17 +15,29 @@ export interface ImageEmbedderOptions {
   threads?: number
 }
 
-/** Stored feature bytes → float32 values. float32 bytes are little-endian, as on every platform we ship. */
-export function decodeFeature(bytes: Uint8Array, codec: FeatureCodec): Float32Array {
+/**
+ * Stored feature bytes → float32 values. float32 bytes are little-endian, as on every platform we ship.
+ * With `out`, writes at `offset` into it (no allocation: re-projecting a whole library goes through here).
+ */
+export function decodeFeature(
+  bytes: Uint8Array,
+  codec: FeatureCodec,
+  out?: Float32Array,
+  offset = 0,
+): Float32Array {
   if (codec.kind === 'uint8-affine') {
-    const out = new Float32Array(bytes.length)
-    for (let i = 0; i < bytes.length; i++) out[i] = codec.scale * (bytes[i]! - codec.zeroPoint)
-    return out
+    const target = out ?? new Float32Array(bytes.length)
+    const base = out ? offset : 0
+    for (let i = 0; i < bytes.length; i++) target[base + i] = codec.scale * (bytes[i]! - codec.zeroPoint)
+    return target
   }
   if (bytes.byteLength % 4 !== 0)
     throw new Error(`A float32 feature must be a multiple of 4 bytes, got ${bytes.byteLength}.`)
   // slice() copies into a fresh, aligned buffer.
-  return new Float32Array(bytes.slice().buffer)
+  const floats = new Float32Array(bytes.slice().buffer)
+  if (!out) return floats
+  out.set(floats, offset)
+  return out
 }
 
 export class ImageEmbedder implements FeatureExtractor {
@@ -34,14 +46,13 @@ export class ImageEmbedder implements FeatureExtractor {
   readonly inputSize: number
   readonly dim: number
   readonly codec: FeatureCodec
-  private pixels = new Float32Array(0)
   private readonly normaliser: PixelNormaliser
-  // The input buffer is reused across calls, so runs are serialised.
+  // One batch at a time in the worker: runs are serialised.
   private queue: Promise<unknown> = Promise.resolve()
   private closed = false
 
   private constructor(
-    private readonly session: InferenceSession,
+    private readonly session: WorkerSession,
     private readonly manifest: ModelManifest,
     readonly provider: ProviderName,
     readonly attempts: ProviderAttempt[],
@@ -60,19 +71,24 @@ export class ImageEmbedder implements FeatureExtractor {
     opts: ImageEmbedderOptions = {},
   ): Promise<ImageEmbedder> {
     const v = manifest.visual
-    const { session, provider, attempts } = await createSession(path.join(packDir, v.file), {
+    const modelPath = path.join(packDir, v.file)
+    // Provider fallback runs here, so the attempts (and why each failed) are known; the chosen provider's
+    // session is then recreated in the worker that will run it (see worker-session.ts).
+    const probe = await createSession(modelPath, {
       preference: opts.providers ?? ['cpu'],
       threads: opts.threads,
     })
+    const { provider, attempts } = probe
     const problems: string[] = []
-    if (!session.inputNames.includes(v.inputName))
-      problems.push(`no input "${v.inputName}" (it has ${session.inputNames.join(', ')})`)
-    if (!session.outputNames.includes(v.outputName))
-      problems.push(`no output "${v.outputName}" (it has ${session.outputNames.join(', ')})`)
+    if (!probe.session.inputNames.includes(v.inputName))
+      problems.push(`no input "${v.inputName}" (it has ${probe.session.inputNames.join(', ')})`)
+    if (!probe.session.outputNames.includes(v.outputName))
+      problems.push(`no output "${v.outputName}" (it has ${probe.session.outputNames.join(', ')})`)
+    await probe.session.release()
     if (problems.length > 0) {
-      await session.release()
       throw new Error(`${v.file} in ${packDir} does not match its manifest: ${problems.join('; ')}.`)
     }
+    const session = await WorkerSession.open(modelPath, sessionOptions(provider, opts.threads))
     return new ImageEmbedder(session, manifest, provider, attempts)
   }
 
@@ -90,18 +106,14 @@ export class ImageEmbedder implements FeatureExtractor {
     const v = this.manifest.visual
     const s = v.inputSize
     const length = n * 3 * s * s
-    if (this.pixels.length < length) this.pixels = new Float32Array(length)
-    const batch = this.pixels.subarray(0, length)
+    // A fresh buffer per batch: it is transferred to the worker.
+    const batch = new Float32Array(length)
     for (let i = 0; i < n; i++) this.normaliser.write(inputs[i]!, batch, i)
 
     const dims = v.layout === 'NCHW' ? [n, 3, s, s] : [n, s, s, 3]
-    const results = await this.session.run({ [v.inputName]: new Tensor('float32', batch, dims) }, [
-      v.outputName,
-    ])
-    const out = results[v.outputName]
-    if (!out) throw new Error(`The model gave no "${v.outputName}" output.`)
+    const out = await this.session.run(v.inputName, batch, dims, v.outputName)
     const wantType = this.codec.kind === 'uint8-affine' ? 'uint8' : 'float32'
-    if (out.type !== wantType || out.size !== n * this.dim) {
+    if (out.type !== wantType || out.data.length !== n * this.dim) {
       throw new Error(
         `The model's "${v.outputName}" is ${out.type} [${out.dims.join(',')}], but the manifest expects ${wantType} [${n},${this.dim}].`,
       )
@@ -109,7 +121,6 @@ export class ImageEmbedder implements FeatureExtractor {
     const data = out.data as Uint8Array | Float32Array
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     const stride = bytes.byteLength / n
-    // slice() copies: results must not alias onnxruntime's output buffer.
     return Array.from({ length: n }, (_, i) => bytes.slice(i * stride, (i + 1) * stride))
   }
 

@@ -53,6 +53,21 @@ function errorText(err: unknown): string {
   return text || 'unknown error'
 }
 
+/** Session options for one provider: the same in the probing session and in the inference worker. */
+export function sessionOptions(provider: ProviderName, threads?: number): InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: threads ?? defaultThreads(),
+    // A GPU provider that fails to load makes onnxruntime print native error lines on stderr; the error
+    // is still thrown, and recorded as the reason, so only the noise is silenced (4 = fatal only).
+    logSeverityLevel: provider === 'cpu' ? 2 : 4,
+    // Idle intra-op threads busy-wait by default; while indexing, inference runs between decodes and
+    // that spinning steals the cores libvips is decoding on.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  }
+}
+
 // onnxruntime's process-wide logger prints native error lines when a GPU provider fails to load; the
 // failure is still thrown and recorded as the attempt's reason, so the console noise is turned off.
 env.logLevel = 'fatal'
@@ -76,14 +91,7 @@ export async function createSession(
       attempts.push({ provider, ok: false, reason: only.reason })
       continue
     }
-    const options: InferenceSession.SessionOptions = {
-      executionProviders: [provider],
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: opts.threads ?? defaultThreads(),
-      // A GPU provider that fails to load makes onnxruntime print native error lines on stderr; the error
-      // is still thrown, and recorded as the reason, so only the noise is silenced (4 = fatal only).
-      logSeverityLevel: provider === 'cpu' ? 2 : 4,
-    }
+    const options = sessionOptions(provider, opts.threads)
     try {
       const session =
         typeof model === 'string'

@@ -1,6 +1,6 @@
 import type { PhotoRow, PhotoStore } from '../store/photo-store.js'
 import { sqlString } from '../store/photo-store.js'
-import { featureToFloat } from '../index/feature-codec.js'
+import { decodeFeature } from '../embed/image-embedder.js'
 import type { MatMul } from '../linalg/ort-matmul.js'
 import type { FeatureCodec } from '../types.js'
 import type { ProgressEvent } from '../ports.js'
@@ -55,7 +55,7 @@ export class HeadManager {
     const targets = rows.filter((r) => r.feature && r.featureModel === head.model)
     if (targets.length === 0) return
     const feats = new Float32Array(targets.length * head.inputDim)
-    targets.forEach((r, i) => featureToFloat(r.feature!, head.codec, feats, i * head.inputDim))
+    targets.forEach((r, i) => decodeFeature(r.feature!, head.codec, feats, i * head.inputDim))
     const emb = await applyHead(head, feats, targets.length, await this.deps.matmul())
     targets.forEach((r, i) => {
       r.embedding = emb.slice(i * head.outputDim, (i + 1) * head.outputDim)
@@ -80,7 +80,9 @@ export class HeadManager {
       const reprojected = await this.activate(fitted)
       return { refitted: true, reprojected }
     }
-    const mismatched = await store.count(`${withFeature} AND (headVersion IS NULL OR headVersion != ${sqlString(head.version)})`)
+    const mismatched = await store.count(
+      `${withFeature} AND (headVersion IS NULL OR headVersion != ${sqlString(head.version)})`,
+    )
     if (mismatched === 0) return { refitted: false, reprojected: 0 }
     return { refitted: false, reprojected: await this.reprojectAll(head) }
   }
@@ -102,12 +104,21 @@ export class HeadManager {
     const total = await store.count(`featureModel = ${sqlString(head.model)}`)
     for await (const rows of store.batches(`featureModel = ${sqlString(head.model)}`, ['id', 'feature'])) {
       const feats = new Float32Array(rows.length * head.inputDim)
-      rows.forEach((r, i) => featureToFloat(r.feature!, head.codec, feats, i * head.inputDim))
+      rows.forEach((r, i) => decodeFeature(r.feature!, head.codec, feats, i * head.inputDim))
       const emb = await applyHead(head, feats, rows.length, mm)
       rows.forEach((r, i) =>
-        patches.push({ id: r.id, embedding: emb.slice(i * head.outputDim, (i + 1) * head.outputDim), headVersion: head.version }),
+        patches.push({
+          id: r.id,
+          embedding: emb.slice(i * head.outputDim, (i + 1) * head.outputDim),
+          headVersion: head.version,
+        }),
       )
-      this.deps.onProgress?.({ phase: 'head', done: patches.length, total, message: 'Applying the embedding head' })
+      this.deps.onProgress?.({
+        phase: 'head',
+        done: patches.length,
+        total,
+        message: 'Applying the embedding head',
+      })
     }
     // One commit: the store switches from the old embeddings to the new ones atomically.
     await store.patch(patches)
@@ -125,11 +136,16 @@ export class HeadManager {
         if (index++ % step === 0 && r.feature) picked.push(r.feature)
       }
     }
-    const sample = picked.map((f) => featureToFloat(f, codec))
+    const sample = picked.map((f) => decodeFeature(f, codec))
     dim = sample[0]!.length
     const matrix = new Float32Array(sample.length * dim)
     sample.forEach((f, i) => matrix.set(f, i * dim))
-    this.deps.onProgress?.({ phase: 'head', done: 0, total: n, message: `Fitting the default head to ${sample.length} photos` })
+    this.deps.onProgress?.({
+      phase: 'head',
+      done: 0,
+      total: n,
+      message: `Fitting the default head to ${sample.length} photos`,
+    })
     const pca = await fitPca(matrix, sample.length, dim, HEAD_DIMS, await this.deps.matmul())
     const bias = new Float32Array(HEAD_DIMS)
     for (let c = 0; c < HEAD_DIMS; c++) {

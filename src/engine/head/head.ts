@@ -46,7 +46,8 @@ const headFileSchema = z.object({
 const toBase64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64')
 function fromBase64(s: string, expected: number, what: string): Float32Array {
   const bytes = Buffer.from(s, 'base64')
-  if (bytes.byteLength !== expected * 4) throw new Error(`The head's ${what} has ${bytes.byteLength / 4} values, expected ${expected}.`)
+  if (bytes.byteLength !== expected * 4)
+    throw new Error(`The head's ${what} has ${bytes.byteLength / 4} values, expected ${expected}.`)
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
 }
 
@@ -87,7 +88,12 @@ export function normalizeRows(m: Float32Array, d: number): void {
 }
 
 /** Applies the head to n backbone features (row-major n × inputDim) → n unit-length embeddings. */
-export async function applyHead(head: Head, features: Float32Array, n: number, mm: MatMul): Promise<Float32Array> {
+export async function applyHead(
+  head: Head,
+  features: Float32Array,
+  n: number,
+  mm: MatMul,
+): Promise<Float32Array> {
   if (n === 0) return new Float32Array(0)
   const out = await mm.run(features, n, head.inputDim, head.weights, head.outputDim)
   const d = head.outputDim

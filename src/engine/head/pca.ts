@@ -1,4 +1,4 @@
-import { orthonormalizeColumns, seededRandom, symmetricEigen } from '../linalg/symmetric-eigen.js'
+import { orthonormalizeRows, seededRandom, symmetricEigen } from '../linalg/symmetric-eigen.js'
 import type { MatMul } from '../linalg/ort-matmul.js'
 
 export interface PcaFit {
@@ -22,6 +22,7 @@ export async function fitPca(
   k: number,
   mm: MatMul,
   seed = 1,
+  iterations = 8,
 ): Promise<PcaFit> {
   if (n < 1) throw new Error('PCA needs at least one sample.')
   if (k > dim) throw new Error(`PCA cannot keep ${k} components of a ${dim}-d feature.`)
@@ -42,39 +43,45 @@ export async function fitPca(
   const cov = await mm.run(xct, dim, n, xc, dim)
   for (let i = 0; i < cov.length; i++) cov[i]! /= n
 
+  // The basis is kept transposed (p rows of length dim, each one a contiguous vector), so that
+  // Gram-Schmidt runs on contiguous memory and, C being symmetric, Qᵀ·C = (C·Q)ᵀ is one MLAS product.
   const p = Math.min(dim, k + 16)
   const random = seededRandom(seed)
-  const q = new Float64Array(dim * p)
-  for (let i = 0; i < q.length; i++) q[i] = random() - 0.5
-  orthonormalizeColumns(q, dim, p)
-  for (let iter = 0; iter < 30; iter++) {
-    const z = await mm.run(cov, dim, dim, Float32Array.from(q), p)
-    q.set(z)
-    orthonormalizeColumns(q, dim, p)
+  const qt = new Float64Array(p * dim)
+  for (let i = 0; i < qt.length; i++) qt[i] = random() - 0.5
+  orthonormalizeRows(qt, p, dim)
+  for (let iter = 0; iter < iterations; iter++) {
+    qt.set(await mm.run(Float32Array.from(qt), p, dim, cov, dim))
+    orthonormalizeRows(qt, p, dim, iter === iterations - 1 ? 2 : 1)
   }
-  // Rayleigh-Ritz: eigen-decompose Qᵀ C Q, rotate Q by its eigenvectors.
-  const cq = await mm.run(cov, dim, dim, Float32Array.from(q), p)
+  // Rayleigh-Ritz: eigen-decompose T = Qᵀ C Q (p × p), rotate the basis by its eigenvectors.
+  const qtc = await mm.run(Float32Array.from(qt), p, dim, cov, dim)
   const t = new Float64Array(p * p)
   for (let a = 0; a < p; a++) {
-    for (let b = 0; b < p; b++) {
-      let s = 0
-      for (let r = 0; r < dim; r++) s += q[r * p + a]! * cq[r * p + b]!
-      t[a * p + b] = s
+    for (let b = a; b < p; b++) {
+      let sum = 0
+      const oa = a * dim
+      const ob = b * dim
+      for (let r = 0; r < dim; r++) sum += qtc[oa + r]! * qt[ob + r]!
+      t[a * p + b] = sum
+      t[b * p + a] = sum
     }
   }
-  for (let a = 0; a < p; a++) for (let b = a + 1; b < p; b++) t[a * p + b] = t[b * p + a] = (t[a * p + b]! + t[b * p + a]!) / 2
   const { values, vectors } = symmetricEigen(t, p)
   const components = new Float32Array(dim * k)
+  const column = new Float64Array(dim)
   for (let c = 0; c < k; c++) {
-    let largest = 0
-    for (let r = 0; r < dim; r++) {
-      let s = 0
-      for (let a = 0; a < p; a++) s += q[r * p + a]! * vectors[a * p + c]!
-      components[r * k + c] = s
-      if (Math.abs(s) > Math.abs(largest)) largest = s
+    column.fill(0)
+    for (let a = 0; a < p; a++) {
+      const w = vectors[a * p + c]!
+      const oa = a * dim
+      for (let r = 0; r < dim; r++) column[r]! += w * qt[oa + r]!
     }
     // Fix each direction's sign, so refits on the same data give identical heads.
-    if (largest < 0) for (let r = 0; r < dim; r++) components[r * k + c]! *= -1
+    let largest = 0
+    for (let r = 0; r < dim; r++) if (Math.abs(column[r]!) > Math.abs(largest)) largest = column[r]!
+    const sign = largest < 0 ? -1 : 1
+    for (let r = 0; r < dim; r++) components[r * k + c] = sign * column[r]!
   }
   return { mean: Float32Array.from(mean), components, variances: values.slice(0, k) }
 }

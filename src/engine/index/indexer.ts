@@ -60,7 +60,8 @@ const NOT_NEEDED = 'not needed'
 
 function errorInfo(error: unknown): { code: string; reason: string } {
   const e = error as { code?: unknown; reason?: unknown; message?: unknown }
-  if (typeof e.reason === 'string') return { code: typeof e.code === 'string' ? e.code : 'corrupt', reason: e.reason }
+  if (typeof e.reason === 'string')
+    return { code: typeof e.code === 'string' ? e.code : 'corrupt', reason: e.reason }
   return { code: 'corrupt', reason: `The file could not be decoded: ${String(e.message ?? error)}` }
 }
 
@@ -178,7 +179,8 @@ export class Indexer {
       decoded: 0,
       failed: [],
       pending: 0,
-      pendingReason: extractorResult.ok || extractorResult.reason === NOT_NEEDED ? null : extractorResult.reason,
+      pendingReason:
+        extractorResult.ok || extractorResult.reason === NOT_NEEDED ? null : extractorResult.reason,
     }
     const stillFailing = plan.unchanged.filter((r) => r.status === 'failed').map((r) => r.id)
     for (const row of await store.get(stillFailing)) {
@@ -206,7 +208,8 @@ export class Indexer {
     // Commits are serialised: the decode workers and the embed loop both call this.
     const commit = (force: boolean): Promise<void> => {
       const size = pendingRows.length + pendingPatches.length
-      if (size === 0 || (!force && size < COMMIT_ROWS && Date.now() - lastCommit < COMMIT_MS)) return committing
+      if (size === 0 || (!force && size < COMMIT_ROWS && Date.now() - lastCommit < COMMIT_MS))
+        return committing
       const rows = pendingRows.splice(0)
       const patches = pendingPatches.splice(0)
       lastCommit = Date.now()
@@ -253,14 +256,28 @@ export class Indexer {
         // A file that disappeared elsewhere with this content was renamed or moved: keep its identity.
         const moved = missingByHash.get(hash)?.shift()
         if (moved) {
-          pendingPatches.push({ id: moved.id, path: file.path, root: file.root, size: file.size, mtimeMs: file.mtimeMs })
+          pendingPatches.push({
+            id: moved.id,
+            path: file.path,
+            root: file.root,
+            size: file.size,
+            mtimeMs: file.mtimeMs,
+          })
           report.moved++
           return finish()
         }
         // An exact copy of a photo already decoded with the current model: reuse what was computed.
         const twin = model ? await store.findDecodedByHash(hash) : undefined
         if (twin && twin.featureModel === model) {
-          pendingRows.push({ ...twin, id, path: file.path, root: file.root, size: file.size, mtimeMs: file.mtimeMs, indexedAt: Date.now() })
+          pendingRows.push({
+            ...twin,
+            id,
+            path: file.path,
+            root: file.root,
+            size: file.size,
+            mtimeMs: file.mtimeMs,
+            indexedAt: Date.now(),
+          })
           report.copies++
           return finish()
         }
@@ -268,7 +285,10 @@ export class Indexer {
       let decoded: DecodedPhoto
       try {
         report.decoded++
-        decoded = await this.deps.decoder.decode(bytes, { inputSize: extractor?.inputSize ?? 224, name: path.basename(file.path) })
+        decoded = await this.deps.decoder.decode(bytes, {
+          inputSize: extractor?.inputSize ?? 224,
+          name: path.basename(file.path),
+        })
       } catch (error) {
         const { code, reason } = errorInfo(error)
         pendingRows.push(failedRow(id, file, hash, code, reason))

@@ -5,7 +5,9 @@ export class LibraryBusyError extends Error {
     readonly lockFile: string,
     readonly pid: number,
   ) {
-    super(`The library is in use by another Tessera process (pid ${pid}). Close it first, or wait until it finishes.`)
+    super(
+      `The library is in use by another Tessera process (pid ${pid}). Close it first, or wait until it finishes.`,
+    )
   }
 }
 
@@ -37,7 +39,8 @@ export async function acquireLibraryLock(lockFile: string): Promise<() => Promis
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const owner = Number.parseInt(await fs.readFile(lockFile, 'utf8').catch(() => ''), 10)
-      if (Number.isFinite(owner) && owner !== process.pid && isAlive(owner)) throw new LibraryBusyError(lockFile, owner)
+      if (Number.isFinite(owner) && owner !== process.pid && isAlive(owner))
+        throw new LibraryBusyError(lockFile, owner)
       await fs.rm(lockFile, { force: true }) // stale: its owner is gone
     }
   }

@@ -9,7 +9,10 @@ function matmulModel(): Uint8Array {
     onnx.ValueInfoProto.create({
       name,
       type: {
-        tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimParam: d })) } },
+        tensorType: {
+          elemType: onnx.TensorProto.DataType.FLOAT,
+          shape: { dim: dims.map((d) => ({ dimParam: d })) },
+        },
       },
     })
   const model = onnx.ModelProto.create({
@@ -44,7 +47,8 @@ export class MatMul {
 
   /** Row-major A (m×k) times B (k×n) → row-major m×n. */
   async run(a: Float32Array, m: number, k: number, b: Float32Array, n: number): Promise<Float32Array> {
-    if (a.length !== m * k || b.length !== k * n) throw new Error(`matmul: shape mismatch (${m}×${k})·(${k}×${n})`)
+    if (a.length !== m * k || b.length !== k * n)
+      throw new Error(`matmul: shape mismatch (${m}×${k})·(${k}×${n})`)
     const out = await this.session.run({
       A: new ort.Tensor('float32', a, [m, k]),
       B: new ort.Tensor('float32', b, [k, n]),

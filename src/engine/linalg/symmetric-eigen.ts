@@ -3,14 +3,20 @@
  * Returns eigenvalues in descending order and the matching eigenvectors as the columns of `vectors`.
  * Used on the small projected matrices of subspace iteration (n ≈ 100), where it is exact and fast enough.
  */
-export function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(
+  matrix: Float64Array,
+  n: number,
+): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(matrix)
   const v = new Float64Array(n * n)
   for (let i = 0; i < n; i++) v[i * n + i] = 1
+  let total = 0
+  for (let i = 0; i < n * n; i++) total += a[i]! ** 2
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q]! ** 2
-    if (off < 1e-22) break
+    // Relative to the matrix's size: an absolute threshold is never reached by large-valued matrices.
+    if (off <= 1e-26 * total) break
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
         const apq = a[p * n + q]!
@@ -50,28 +56,33 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
   return { values, vectors }
 }
 
-/** Orthonormalises the columns of a row-major rows×cols matrix in place (modified Gram-Schmidt, twice for stability). */
-export function orthonormalizeColumns(m: Float64Array, rows: number, cols: number): void {
-  const random = seededRandom(cols * 7919 + rows)
-  let refills = 0
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < cols; j++) {
-      for (let i = 0; i < j; i++) {
-        let dot = 0
-        for (let r = 0; r < rows; r++) dot += m[r * cols + i]! * m[r * cols + j]!
-        for (let r = 0; r < rows; r++) m[r * cols + j]! -= dot * m[r * cols + i]!
+/**
+ * Orthonormalises the rows of a row-major rows×cols matrix in place (modified Gram-Schmidt; two passes
+ * give orthogonality to machine precision, one is enough between the products of subspace iteration). A row that collapses (rank-deficient data) is replaced by a fresh random direction.
+ */
+export function orthonormalizeRows(m: Float64Array, rows: number, cols: number, passes = 2): void {
+  if (rows > cols) throw new Error('orthonormalizeRows: more vectors than dimensions')
+  const random = seededRandom(rows * 7919 + cols)
+  for (let pass = 0; pass < passes; pass++) {
+    for (let j = 0; j < rows; j++) {
+      const oj = j * cols
+      for (let attempt = 0; ; attempt++) {
+        for (let i = 0; i < j; i++) {
+          const oi = i * cols
+          let dot = 0
+          for (let r = 0; r < cols; r++) dot += m[oi + r]! * m[oj + r]!
+          for (let r = 0; r < cols; r++) m[oj + r]! -= dot * m[oi + r]!
+        }
+        let norm = 0
+        for (let r = 0; r < cols; r++) norm += m[oj + r]! ** 2
+        norm = Math.sqrt(norm)
+        if (norm > 1e-10) {
+          for (let r = 0; r < cols; r++) m[oj + r]! /= norm
+          break
+        }
+        if (attempt > 10) throw new Error('orthonormalizeRows: could not find an independent direction')
+        for (let r = 0; r < cols; r++) m[oj + r] = random() - 0.5
       }
-      let norm = 0
-      for (let r = 0; r < rows; r++) norm += m[r * cols + j]! ** 2
-      norm = Math.sqrt(norm)
-      // A column that collapsed (rank-deficient data) is replaced by a fresh direction, kept orthogonal next pass.
-      if (norm < 1e-12) {
-        if (++refills > 10 * cols) throw new Error('orthonormalizeColumns: more columns than dimensions')
-        for (let r = 0; r < rows; r++) m[r * cols + j] = random() - 0.5
-        j--
-        continue
-      }
-      for (let r = 0; r < rows; r++) m[r * cols + j]! /= norm
     }
   }
 }

@@ -2,14 +2,36 @@ import path from 'node:path'
 
 /** Extensions Tessera indexes (lower case, with the dot). */
 export const PHOTO_EXTENSIONS = new Set([
-  '.jpg', '.jpeg', '.jpe', '.png', '.webp', '.avif', '.tif', '.tiff', '.gif', '.heic', '.heif',
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.png',
+  '.webp',
+  '.avif',
+  '.tif',
+  '.tiff',
+  '.gif',
+  '.heic',
+  '.heif',
 ])
 
 /** Folders and files that operating systems, NAS boxes and sync tools leave among photos. */
 const JUNK_NAMES = new Set([
-  '.ds_store', 'thumbs.db', 'desktop.ini', 'ehthumbs.db', '@eadir', '#recycle', '$recycle.bin',
-  'system volume information', '.trash', '.trashes', '.spotlight-v100', '.fseventsd', '.picasaoriginals',
-  'lost+found', 'node_modules',
+  '.ds_store',
+  'thumbs.db',
+  'desktop.ini',
+  'ehthumbs.db',
+  '@eadir',
+  '#recycle',
+  '$recycle.bin',
+  'system volume information',
+  '.trash',
+  '.trashes',
+  '.spotlight-v100',
+  '.fseventsd',
+  '.picasaoriginals',
+  'lost+found',
+  'node_modules',
 ])
 
 export function isPhotoFile(name: string): boolean {
@@ -20,7 +42,12 @@ export function isPhotoFile(name: string): boolean {
 export function isIgnoredName(name: string): boolean {
   if (name.startsWith('.')) return true
   const lower = name.toLowerCase()
-  return JUNK_NAMES.has(lower) || lower.endsWith('.part') || lower.endsWith('.crdownload') || lower.endsWith('.tmp')
+  return (
+    JUNK_NAMES.has(lower) ||
+    lower.endsWith('.part') ||
+    lower.endsWith('.crdownload') ||
+    lower.endsWith('.tmp')
+  )
 }
 
 /** True when `candidate` is `dir` or inside it. */

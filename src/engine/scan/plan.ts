@@ -27,7 +27,11 @@ const TRANSIENT_ERRORS = new Set(['unreadable'])
  * @param found the photo files that exist now in that scope
  * @param model `packId@version` of the current model, or null when no model is available
  */
-export function planScan(rows: readonly IndexState[], found: readonly FoundFile[], model: string | null): ScanPlan {
+export function planScan(
+  rows: readonly IndexState[],
+  found: readonly FoundFile[],
+  model: string | null,
+): ScanPlan {
   const byPath = new Map<string, IndexState>()
   for (const row of rows) byPath.set(row.path, row)
   const plan: ScanPlan = { unchanged: [], reembed: [], changed: [], fresh: [], missing: [] }

@@ -44,10 +44,30 @@ export interface PhotoRow {
 /** The light columns a scan needs to decide what changed. */
 export type IndexState = Pick<
   PhotoRow,
-  'id' | 'path' | 'root' | 'size' | 'mtimeMs' | 'hash' | 'status' | 'errorCode' | 'featureModel' | 'headVersion'
+  | 'id'
+  | 'path'
+  | 'root'
+  | 'size'
+  | 'mtimeMs'
+  | 'hash'
+  | 'status'
+  | 'errorCode'
+  | 'featureModel'
+  | 'headVersion'
 >
 
-const INDEX_STATE_COLUMNS = ['id', 'path', 'root', 'size', 'mtimeMs', 'hash', 'status', 'errorCode', 'featureModel', 'headVersion']
+const INDEX_STATE_COLUMNS = [
+  'id',
+  'path',
+  'root',
+  'size',
+  'mtimeMs',
+  'hash',
+  'status',
+  'errorCode',
+  'featureModel',
+  'headVersion',
+]
 
 const utf8 = (name: string, nullable = true) => new arrow.Field(name, new arrow.Utf8(), nullable)
 const f64 = (name: string, nullable = true) => new arrow.Field(name, new arrow.Float64(), nullable)
@@ -103,7 +123,8 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 function toRecord(row: Partial<PhotoRow>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...row }
   if (row.embedding) out.embedding = Array.from(row.embedding)
-  if (row.feature) out.feature = Buffer.from(row.feature.buffer, row.feature.byteOffset, row.feature.byteLength)
+  if (row.feature)
+    out.feature = Buffer.from(row.feature.buffer, row.feature.byteOffset, row.feature.byteLength)
   return out
 }
 
@@ -173,7 +194,10 @@ export class PhotoStore {
   async get(ids: readonly string[]): Promise<PhotoRow[]> {
     const out: PhotoRow[] = []
     for (const part of chunks(ids, 500)) {
-      const rows = await this.table.query().where(`id IN (${idList(part)})`).toArray()
+      const rows = await this.table
+        .query()
+        .where(`id IN (${idList(part)})`)
+        .toArray()
       out.push(...rows.map((r) => fromRecord(r as Record<string, unknown>)))
     }
     return out

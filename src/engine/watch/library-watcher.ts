@@ -56,7 +56,9 @@ export class LibraryWatcher {
       if (isPhotoFile(p)) this.enqueue(p, true)
     }
     this.watcher.on('add', onFile).on('change', onFile).on('unlink', onUnlink)
-    this.watcher.on('unlinkDir', (p: string) => this.enqueue(p, true)).on('addDir', (p: string) => this.enqueue(p, false))
+    this.watcher
+      .on('unlinkDir', (p: string) => this.enqueue(p, true))
+      .on('addDir', (p: string) => this.enqueue(p, false))
     this.watcher.on('error', (e) => this.onError(e))
     await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()))
   }

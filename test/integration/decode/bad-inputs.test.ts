@@ -51,7 +51,16 @@ describe('bad inputs', () => {
 
   it('covers every error code and the awkward good files', () => {
     const codes = new Set(inputs.map((i) => i.code))
-    for (const code of ['empty', 'truncated', 'corrupt', 'not-an-image', 'too-large', 'unsupported', 'unreadable', 'ok']) {
+    for (const code of [
+      'empty',
+      'truncated',
+      'corrupt',
+      'not-an-image',
+      'too-large',
+      'unsupported',
+      'unreadable',
+      'ok',
+    ]) {
       expect(codes, code).toContain(code)
     }
   })
@@ -79,7 +88,9 @@ describe('bad inputs', () => {
     expect(await reasonOf('truncated.jpg')).toBe(
       'The image is incomplete: the file ends before the picture does (it may still be copying, or be damaged).',
     )
-    expect(await reasonOf('notes.png')).toBe('This file is not an image, although its name ends in .png (it looks like text).')
+    expect(await reasonOf('notes.png')).toBe(
+      'This file is not an image, although its name ends in .png (it looks like text).',
+    )
     expect(await reasonOf('bomb.png')).toBe(
       'The image is too large to open safely: 30000 × 30000 pixels (900 MP); the limit is 268 MP.',
     )
@@ -103,7 +114,9 @@ describe('bad inputs', () => {
       code: 'too-large',
       reason: 'The image is too large to open safely: 900 × 1348 pixels (1.2 MP); the limit is 1 MP.',
     })
-    await expect(decodePhoto(jpeg, { inputSize: S, maxPixels: 900 * 1348 })).resolves.toMatchObject({ width: 900 })
+    await expect(decodePhoto(jpeg, { inputSize: S, maxPixels: 900 * 1348 })).resolves.toMatchObject({
+      width: 900,
+    })
   })
 
   it('survives all bad inputs at once', async () => {
@@ -126,9 +139,12 @@ describe('bad inputs', () => {
     for (const [format, original] of Object.entries(sources)) {
       for (let i = 0; i < 12; i++) {
         const noise = pseudoRandomBytes(64, i * 31 + format.length)
-        const damaged = Buffer.from(original.subarray(0, i % 3 === 0 ? (original.length * (i + 1)) / 13 : original.length))
+        const damaged = Buffer.from(
+          original.subarray(0, i % 3 === 0 ? (original.length * (i + 1)) / 13 : original.length),
+        )
         // Overwrite a few bytes past the first 16, where the format signature lives.
-        for (let k = 0; k < 8 && damaged.length > 32; k++) damaged[16 + (noise.readUInt32BE(k * 4) % (damaged.length - 16))] = noise[k]!
+        for (let k = 0; k < 8 && damaged.length > 32; k++)
+          damaged[16 + (noise.readUInt32BE(k * 4) % (damaged.length - 16))] = noise[k]!
         try {
           await decodePhoto(damaged, { inputSize: S, name: `damaged.${format}` })
           seen.set('decoded', (seen.get('decoded') ?? 0) + 1)

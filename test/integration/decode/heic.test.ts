@@ -74,6 +74,20 @@ describe('HEIC', () => {
     }
   })
 
+  it('turns a decoder worker dying mid-decode into a DecodeError, and carries on', async () => {
+    const big = await fs.readFile(HEIC_FIXTURE)
+    const pending = decodePhoto(big, { inputSize: S })
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await closeHeicWorkers() // ends the worker under the decode, as a crash would
+    const outcome = await pending.then(
+      () => 'decoded',
+      (error: unknown) => (error as { code?: string }).code,
+    )
+    // It may have finished before the worker was ended; if not, it must be a plain DecodeError.
+    expect(['decoded', 'corrupt']).toContain(outcome)
+    expect((await decodePhoto(heic, { inputSize: S })).phash).toBe(decoded.phash)
+  })
+
   it('reports a cut HEIC as truncated and a mangled one as a DecodeError', async () => {
     await expect(decodePhoto(heic.subarray(0, heic.length - 100), { inputSize: S })).rejects.toMatchObject({
       code: 'truncated',

@@ -16,8 +16,11 @@ async function cameraJpeg(): Promise<Buffer> {
     .raw()
     .toBuffer()
   const noise = pseudoRandomBytes(pixels.length, 5)
-  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, pixels[i]! + ((noise[i]! % 13) - 6)))
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()
+  for (let i = 0; i < pixels.length; i++)
+    pixels[i] = Math.max(0, Math.min(255, pixels[i]! + ((noise[i]! % 13) - 6)))
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer()
 }
 
 /**
@@ -41,7 +44,8 @@ async function measure(
   }
   for (const fn of Object.values(contenders)) await runBatch(fn) // warm-up
   for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of Object.entries(contenders)) total[name] = (total[name] ?? 0) + (await runBatch(fn))
+    for (const [name, fn] of Object.entries(contenders))
+      total[name] = (total[name] ?? 0) + (await runBatch(fn))
   }
   return Object.fromEntries(Object.entries(total).map(([name, ms]) => [name, ms / (rounds * perRound)]))
 }

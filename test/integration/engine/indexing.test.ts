@@ -26,7 +26,15 @@ afterAll(async () => {
 describe('indexing a folder', () => {
   it('indexes every photo: metadata, thumbnail, fingerprints, feature and a 64-d embedding', async () => {
     const s = await engine.index([photosDir])
-    expect(s).toMatchObject({ indexed: 15, unchanged: 0, removed: 0, decoded: 15, failed: [], pending: 0, provider: 'cpu' })
+    expect(s).toMatchObject({
+      indexed: 15,
+      unchanged: 0,
+      removed: 0,
+      decoded: 15,
+      failed: [],
+      pending: 0,
+      provider: 'cpu',
+    })
     expect(s.head).toMatch(/^pca-/)
     const rows = await engine.store.query()
     expect(rows).toHaveLength(15)
@@ -59,8 +67,13 @@ describe('indexing a folder', () => {
       for (const b of rows) {
         if (a === b) continue
         const cos = a.embedding!.reduce((s, v, i) => s + v * b.embedding![i]!, 0)
-        if (cls(a.path) === cls(b.path)) (same += cos), nSame++
-        else (other += cos), nOther++
+        if (cls(a.path) === cls(b.path)) {
+          same += cos
+          nSame++
+        } else {
+          other += cos
+          nOther++
+        }
       }
     }
     expect(same / nSame).toBeGreaterThan(other / nOther + 0.1)
@@ -75,7 +88,9 @@ describe('indexing a folder', () => {
     const target = files[0]!
     const before = await idOf(target)
     const oldHash = (await engine.photoByPath(target))!.hash
-    await sharp(files[1]!).jpeg({ quality: 70 }).toFile(target + '.tmp')
+    await sharp(files[1]!)
+      .jpeg({ quality: 70 })
+      .toFile(target + '.tmp')
     await fs.rename(target + '.tmp', target)
     const touched = files[2]!
     const later = new Date(Date.now() + 60_000)

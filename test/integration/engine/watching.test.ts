@@ -39,10 +39,15 @@ describe.each([
 ])('watching with %s', (_name, polling) => {
   it('picks up new, changed, renamed and deleted files while running', async () => {
     await start(polling)
-    const [extra] = await seedPhotos(2).then((all) => all.filter((p) => p.endsWith('2.jpg') || p.includes('_2')).slice(0, 1))
+    const [extra] = await seedPhotos(2).then((all) =>
+      all.filter((p) => p.endsWith('2.jpg') || p.includes('_2')).slice(0, 1),
+    )
     const added = path.join(photosDir, 'new arrival.jpg')
     await fs.copyFile(extra ?? (await seedPhotos(2))[1]!, added)
-    const addedRow = await waitFor('the new file', async () => (await row(added))?.embedding && (await row(added)))
+    const addedRow = await waitFor('the new file', async () => {
+      const r = await row(added)
+      return r?.embedding ? r : undefined
+    })
     expect(addedRow.status).toBe('ok')
 
     // Changed content: same identity, new hash.
@@ -54,7 +59,10 @@ describe.each([
     // Rename: identity kept.
     const renamed = path.join(photosDir, 'renamed.jpg')
     await fs.rename(added, renamed)
-    await waitFor('the rename', async () => (await row(renamed)) !== undefined && (await row(added)) === undefined)
+    await waitFor(
+      'the rename',
+      async () => (await row(renamed)) !== undefined && (await row(added)) === undefined,
+    )
     expect((await row(renamed))?.id).toBe(addedRow.id)
 
     // Delete.

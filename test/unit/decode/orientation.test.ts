@@ -23,7 +23,11 @@ describe('EXIF orientation', () => {
 
   it('orientation 6 swaps width and height and rotates the pixels a quarter turn clockwise', async () => {
     // Stored pixels as a camera held upright-rotated would write them: the picture turned a quarter anticlockwise.
-    const stored = await sharp(upright).rotate(270).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer()
+    const stored = await sharp(upright)
+      .rotate(270)
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer()
     expect((await sharp(stored).metadata()).orientation).toBe(6)
     const [fromExif, reference, unrotated] = await Promise.all([
       decodePhoto(stored, { inputSize: S }),
@@ -39,12 +43,15 @@ describe('EXIF orientation', () => {
     expect(fromExif.phash).toBe(reference.phash)
   })
 
-  it.each([1, 2, 3, 4, 5, 6, 7, 8])('orientation %i gives the same upright picture as sharp.rotate()', async (o) => {
-    const stored = await sharp(upright).jpeg({ quality: 95 }).withMetadata({ orientation: o }).toBuffer()
-    const decoded = await decodePhoto(stored, { inputSize: S })
-    const swapped = o >= 5
-    expect([decoded.width, decoded.height]).toEqual(swapped ? [450, 800] : [800, 450])
-    const floor = await decodeModelInputOnly(stored, S)
-    expect(meanAbsDiff(decoded.modelInput, floor)).toBeLessThan(4)
-  })
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'orientation %i gives the same upright picture as sharp.rotate()',
+    async (o) => {
+      const stored = await sharp(upright).jpeg({ quality: 95 }).withMetadata({ orientation: o }).toBuffer()
+      const decoded = await decodePhoto(stored, { inputSize: S })
+      const swapped = o >= 5
+      expect([decoded.width, decoded.height]).toEqual(swapped ? [450, 800] : [800, 450])
+      const floor = await decodeModelInputOnly(stored, S)
+      expect(meanAbsDiff(decoded.modelInput, floor)).toBeLessThan(4)
+    },
+  )
 })

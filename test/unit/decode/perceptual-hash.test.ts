@@ -33,7 +33,11 @@ describe('perceptual hashes', () => {
   })
 
   it('barely change when the picture is resized and recompressed', async () => {
-    for (const file of [seed('Location', 'eifelreplica.jpeg'), seed('Dog', 'd1.jpeg'), seed('Vehicle', 'v10.jpeg')]) {
+    for (const file of [
+      seed('Location', 'eifelreplica.jpeg'),
+      seed('Dog', 'd1.jpeg'),
+      seed('Vehicle', 'v10.jpeg'),
+    ]) {
       const original = await fs.readFile(file)
       const meta = await sharp(original).metadata()
       const smaller = await sharp(original)
@@ -61,8 +65,14 @@ describe('perceptual hashes', () => {
     const all = await Promise.all(files.map(async (f) => hashes(await fs.readFile(f))))
     for (let i = 0; i < all.length; i++) {
       for (let j = i + 1; j < all.length; j++) {
-        expect(hammingDistance(all[i]!.phash, all[j]!.phash), `${files[i]} vs ${files[j]}`).toBeGreaterThanOrEqual(16)
-        expect(hammingDistance(all[i]!.dhash, all[j]!.dhash), `${files[i]} vs ${files[j]}`).toBeGreaterThanOrEqual(12)
+        expect(
+          hammingDistance(all[i]!.phash, all[j]!.phash),
+          `${files[i]} vs ${files[j]}`,
+        ).toBeGreaterThanOrEqual(16)
+        expect(
+          hammingDistance(all[i]!.dhash, all[j]!.dhash),
+          `${files[i]} vs ${files[j]}`,
+        ).toBeGreaterThanOrEqual(12)
       }
     }
   })

@@ -65,7 +65,12 @@ describe('readMetadata', () => {
       .withExif({
         IFD0: { Model: '   ' },
         IFD2: { DateTimeOriginal: '0000:00:00 00:00:00' },
-        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '0/1 0/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '0/1 0/1 0/1' },
+        IFD3: {
+          GPSLatitudeRef: 'N',
+          GPSLatitude: '0/1 0/1 0/1',
+          GPSLongitudeRef: 'E',
+          GPSLongitude: '0/1 0/1 0/1',
+        },
       })
       .toBuffer()
     expect(await readMetadata(jpeg)).toEqual(EMPTY)
@@ -81,7 +86,10 @@ describe('readMetadata', () => {
     expect(await readMetadata(Buffer.alloc(0))).toEqual(EMPTY)
     expect(await readMetadata(Buffer.from('hello'))).toEqual(EMPTY)
     // An APP1 "Exif" segment whose TIFF structure is garbage.
-    const garbage = Buffer.concat([Buffer.from('Exif\0\0MM\0*\xff\xff\xff\xf0', 'latin1'), Buffer.alloc(40, 0xee)])
+    const garbage = Buffer.concat([
+      Buffer.from('Exif\0\0MM\0*\xff\xff\xff\xf0', 'latin1'),
+      Buffer.alloc(40, 0xee),
+    ])
     const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, 0, garbage.length + 2]), garbage])
     const broken = Buffer.concat([photo.subarray(0, 2), app1, photo.subarray(2)])
     expect(await readMetadata(broken)).toEqual(EMPTY)

@@ -25,13 +25,19 @@ describe('sniffFormat', () => {
     expect(sniffFormat(ftyp('mif1', 'mif1', 'heic'))).toEqual({ kind: 'image', format: 'heic' })
     expect(sniffFormat(ftyp('avif', 'mif1', 'avif'))).toEqual({ kind: 'image', format: 'avif' })
     expect(sniffFormat(ftyp('mif1', 'avif', 'mif1'))).toEqual({ kind: 'image', format: 'avif' })
-    expect(sniffFormat(ftyp('isom', 'isom', 'mp42'))).toEqual({ kind: 'other', looksLike: 'it looks like a video' })
+    expect(sniffFormat(ftyp('isom', 'isom', 'mp42'))).toEqual({
+      kind: 'other',
+      looksLike: 'it looks like a video',
+    })
     expect(sniffFormat(ftyp('crx ', 'crx '))).toEqual({ kind: 'unsupported', label: 'Canon raw (CR3)' })
   })
 
   it('names picture formats it does not open', () => {
     expect(sniffFormat(bytes([0xff, 0x0a, 0, 0]))).toEqual({ kind: 'unsupported', label: 'JPEG XL' })
-    expect(sniffFormat(bytes('8BPS', [0, 1, 0, 0]))).toEqual({ kind: 'unsupported', label: 'Photoshop (PSD)' })
+    expect(sniffFormat(bytes('8BPS', [0, 1, 0, 0]))).toEqual({
+      kind: 'unsupported',
+      label: 'Photoshop (PSD)',
+    })
   })
 
   it('says what a non-image looks like', () => {
@@ -44,6 +50,8 @@ describe('sniffFormat', () => {
     expect(looks(bytes('<!DOCTYPE html><html><body>404</body></html>'))).toBe('it looks like a web page')
     expect(looks(bytes('%PDF-1.7\n'))).toBe('it looks like a PDF document')
     expect(looks(bytes('PK', [3, 4, 20, 0]))).toBe('it looks like a ZIP archive or an office document')
-    expect(looks(bytes([0x00, 0x01, 0x02, 0xfe, 0x99, 0x00, 0x42]))).toBe('its content does not match any picture format')
+    expect(looks(bytes([0x00, 0x01, 0x02, 0xfe, 0x99, 0x00, 0x42]))).toBe(
+      'its content does not match any picture format',
+    )
   })
 })

@@ -17,7 +17,13 @@ const row = (p: string, over: Partial<IndexState> = {}): IndexState => ({
   headVersion: 'h1',
   ...over,
 })
-const file = (p: string, over: Partial<FoundFile> = {}): FoundFile => ({ path: p, root: '/r', size: 100, mtimeMs: 1000, ...over })
+const file = (p: string, over: Partial<FoundFile> = {}): FoundFile => ({
+  path: p,
+  root: '/r',
+  size: 100,
+  mtimeMs: 1000,
+  ...over,
+})
 
 describe('planScan', () => {
   it('leaves files with the same size and mtime alone', () => {
@@ -29,7 +35,11 @@ describe('planScan', () => {
   })
 
   it('re-checks a file whose size or mtime changed', () => {
-    const plan = planScan([row('/r/a.jpg'), row('/r/b.jpg')], [file('/r/a.jpg', { size: 101 }), file('/r/b.jpg', { mtimeMs: 2000 })], MODEL)
+    const plan = planScan(
+      [row('/r/a.jpg'), row('/r/b.jpg')],
+      [file('/r/a.jpg', { size: 101 }), file('/r/b.jpg', { mtimeMs: 2000 })],
+      MODEL,
+    )
     expect(plan.changed.map((c) => c.file.path)).toEqual(['/r/a.jpg', '/r/b.jpg'])
     expect(plan.unchanged).toEqual([])
   })
@@ -42,7 +52,11 @@ describe('planScan', () => {
 
   it('re-embeds unchanged photos stored without a feature of the current model', () => {
     const plan = planScan(
-      [row('/r/pending.jpg', { featureModel: null }), row('/r/old-model.jpg', { featureModel: 'other@1' }), row('/r/ok.jpg')],
+      [
+        row('/r/pending.jpg', { featureModel: null }),
+        row('/r/old-model.jpg', { featureModel: 'other@1' }),
+        row('/r/ok.jpg'),
+      ],
       [file('/r/pending.jpg'), file('/r/old-model.jpg'), file('/r/ok.jpg')],
       MODEL,
     )
@@ -58,7 +72,10 @@ describe('planScan', () => {
 
   it('does not retry a broken file that did not change, but retries one that could not be read', () => {
     const plan = planScan(
-      [row('/r/broken.jpg', { status: 'failed', errorCode: 'corrupt' }), row('/r/locked.jpg', { status: 'failed', errorCode: 'unreadable' })],
+      [
+        row('/r/broken.jpg', { status: 'failed', errorCode: 'corrupt' }),
+        row('/r/locked.jpg', { status: 'failed', errorCode: 'unreadable' }),
+      ],
       [file('/r/broken.jpg'), file('/r/locked.jpg')],
       MODEL,
     )

@@ -44,3 +44,12 @@ describe('decodeFeature', () => {
     expect(() => decodeFeature(new Uint8Array(6), { kind: 'float32' })).toThrow(/multiple of 4/)
   })
 })
+
+describe('decodeFeature into a shared buffer', () => {
+  it('writes each feature at its offset', () => {
+    const out = new Float32Array(6).fill(-1)
+    decodeFeature(Uint8Array.from([1, 2]), { kind: 'uint8-affine', scale: 2, zeroPoint: 1 }, out, 2)
+    decodeFeature(new Uint8Array(Float32Array.from([7]).buffer), { kind: 'float32' }, out, 5)
+    expect(Array.from(out)).toEqual([-1, -1, 0, 2, -1, 7])
+  })
+})

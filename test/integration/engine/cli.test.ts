@@ -1,0 +1,128 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { writeBadInputs } from '../../fixtures/bad-inputs.js'
+import { isPhotoFile } from '../../../src/engine/scan/ignore.js'
+import { copyPhotos, MIRROR, runCli, SEED, seedPhotos, tempDir } from '../support.js'
+
+let work: string
+beforeAll(async () => {
+  work = await tempDir('cli')
+})
+afterAll(async () => {
+  await fs.rm(work, { recursive: true, force: true })
+})
+
+describe('tessera CLI', () => {
+  it('indexes the seed photos with the default pack, then finds them all unchanged without decoding', async () => {
+    const library = path.join(work, 'seed-library')
+    const first = await runCli(['index', SEED, '--library', library, '--json'])
+    expect(first.code).toBe(0)
+    const a = JSON.parse(first.stdout)
+    expect(a).toMatchObject({
+      indexed: 104,
+      unchanged: 0,
+      removed: 0,
+      failed: [],
+      provider: 'cpu',
+      model: 'mobilenetv2-12-int8',
+    })
+    expect(a.seconds).toBeGreaterThan(0)
+    const second = JSON.parse((await runCli(['index', SEED, '--library', library, '--json'])).stdout)
+    expect(second).toMatchObject({ indexed: 0, unchanged: 104, decoded: 0 })
+    const status = JSON.parse((await runCli(['status', '--library', library, '--json'])).stdout)
+    expect(status).toMatchObject({ photos: 104, embedded: 104, pending: 0, failed: 0 })
+  })
+
+  it('records every bad input with a plain reason, keeps going, and exits 1', async () => {
+    const folder = path.join(work, 'bad')
+    const entries = await writeBadInputs(folder)
+    const library = path.join(work, 'bad-library')
+    const res = await runCli(['index', folder, '--library', library, '--json', '-q'])
+    expect(res.code).toBe(1)
+    const out = JSON.parse(res.stdout)
+    // Files and links named like photos that cannot be decoded are all reported. A folder named x.jpg is a
+    // folder, and special files (a named pipe) are never opened: reading a pipe could block forever.
+    const isEntry = async (p: string) => {
+      const st = await fs.lstat(p).catch(() => undefined)
+      return st?.isFile() === true || st?.isSymbolicLink() === true
+    }
+    const expectedBad: string[] = []
+    for (const e of entries)
+      if (e.code !== 'ok' && isPhotoFile(e.path) && (await isEntry(e.path))) expectedBad.push(e.path)
+    expect(expectedBad.length).toBeGreaterThanOrEqual(9)
+    expect(out.failed.map((f: { path: string }) => f.path).sort()).toEqual(expectedBad.sort())
+    for (const f of out.failed) expect(f.reason).toMatch(/^[A-Z].{15,}/)
+    const good = entries.filter((e) => e.code === 'ok').length
+    expect(out.indexed).toBe(good)
+
+    const problems = await runCli(['status', '--problems', '--library', library, '--json'])
+    const listed = JSON.parse(problems.stdout).problems as Array<{ path: string; reason: string }>
+    expect(listed.map((p) => p.path).sort()).toEqual(expectedBad.sort())
+    const text = await runCli(['status', '--problems', '--library', library])
+    expect(text.stdout).toContain('The file is empty (0 bytes).')
+  })
+
+  it('keeps stdout for results and sends progress to stderr', async () => {
+    const photos = await copyPhotos(await seedPhotos(1), path.join(work, 'few'))
+    const res = await runCli([
+      'index',
+      path.dirname(photos[0]!),
+      '--library',
+      path.join(work, 'few-lib'),
+      '--json',
+    ])
+    expect(() => JSON.parse(res.stdout)).not.toThrow()
+    expect(res.stderr).toMatch(/Indexing 5\/5/)
+  })
+
+  it('exits 2 with a one-line message on usage and fatal errors', async () => {
+    const lib = path.join(work, 'err-lib')
+    const unknown = await runCli(['frobnicate', '--library', lib])
+    expect(unknown.code).toBe(2)
+    const missing = await runCli(['index', path.join(work, 'no such folder'), '--library', lib])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1)
+    expect(missing.stderr).toMatch(/^tessera: Cannot add .*no such folder/)
+    const provider = await runCli(['index', work, '--library', lib, '--providers', 'tpu'])
+    expect(provider.code).toBe(2)
+    expect(provider.stderr).toMatch(/Unknown execution provider "tpu"/)
+  })
+
+  it('refuses a model whose sha256 does not match, and says so', async () => {
+    const mirror = path.join(work, 'bad-mirror', 'mobilenetv2-12-int8')
+    await fs.mkdir(mirror, { recursive: true })
+    const model = await fs.readFile(path.join(MIRROR, 'mobilenetv2-12-int8', 'mobilenetv2-12-int8.onnx'))
+    model[model.length >> 1]! ^= 0xff
+    await fs.writeFile(path.join(mirror, 'mobilenetv2-12-int8.onnx'), model)
+    const lib = path.join(work, 'sha-lib')
+    const res = await runCli(['models', 'download', 'mobilenetv2-12-int8', '--library', lib], {
+      TESSERA_MODEL_MIRROR: path.dirname(mirror),
+    })
+    expect(res.code).toBe(2)
+    expect(res.stderr).toMatch(/sha256/i)
+    expect(res.stderr).toMatch(/cc028fe6cae7bc11a4ff53cfc9b79c920e8be65ce33a904ec3e2a8f66d77f95f/)
+    const list = JSON.parse((await runCli(['models', 'list', '--library', lib, '--json'])).stdout)
+    expect(list.find((p: { id: string }) => p.id === 'mobilenetv2-12-int8').installed).toBe(false)
+    // Indexing with that mirror still records the photos, with embeddings pending and the reason.
+    const photos = await copyPhotos(await seedPhotos(1), path.join(work, 'pending'))
+    const idx = await runCli(['index', path.dirname(photos[0]!), '--library', lib, '--json', '-q'], {
+      TESSERA_MODEL_MIRROR: path.dirname(mirror),
+    })
+    const out = JSON.parse(idx.stdout)
+    expect(out).toMatchObject({ indexed: 5, pending: 5 })
+    expect(out.pendingReason).toMatch(/sha256|integrity|does not match/i)
+  })
+
+  it('shows in doctor that CUDA was requested and why CPU ran instead', async () => {
+    const lib = path.join(work, 'seed-library')
+    const res = await runCli(['doctor', '--library', lib, '--providers', 'cuda,cpu', '--json'])
+    expect(res.code).toBe(0)
+    const report = JSON.parse(res.stdout)
+    expect(report.providers.active).toBe('cpu')
+    const cuda = report.providers.attempts.find((a: { provider: string }) => a.provider === 'cuda')
+    expect(cuda.ok).toBe(false)
+    expect(cuda.reason.length).toBeGreaterThan(10)
+    expect(res.stderr).not.toMatch(/ONNXRuntimeError/)
+  })
+})
