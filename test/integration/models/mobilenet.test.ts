@@ -1,5 +1,5 @@
 /**
- * The real default pack, installed from /work/shared/models used as the mirror (same `<mirror>/<id>/<name>`
+ * The real default pack, installed from shared/models (beside the repository) used as the mirror (same `<mirror>/<id>/<name>`
  * layout as a product mirror), and run on real photos.
  */
 import { createHash } from 'node:crypto'
