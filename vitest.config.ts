@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config'
 // Two tiers: fast unit tests, and integration tests on real files, real ONNX sessions and real LanceDB.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/plain-summary-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       {

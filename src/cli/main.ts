@@ -4,6 +4,7 @@ import { resolveLibraryDir } from '../engine/library/paths.js'
 import { doctorReport, formatDoctor } from '../engine/doctor.js'
 import type { ProviderName } from '../engine/types.js'
 import { ProgressPrinter } from './progress.js'
+import { evaluateFolder, type EvalReport } from '../engine/eval/evaluate-folder.js'
 
 /** Exit codes: 0 success, 1 some files failed, 2 usage or fatal error (with a one-line message). */
 export const EXIT_OK = 0
@@ -20,6 +21,20 @@ interface GlobalOptions {
 }
 
 const PROVIDERS: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'cpu']
+
+function parseUnit(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new CliError(`Expected a number between 0 and 1, got "${value}".`)
+  return n
+}
+
+function parseCount(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError(`Expected a whole number of at least 1, got "${value}".`)
+  return n
+}
 
 function parseProviders(value: string | undefined): ProviderName[] | undefined {
   const raw = value ?? process.env.TESSERA_PROVIDERS
@@ -64,6 +79,21 @@ function summaryText(s: IndexSummary): string {
   if (s.pendingReason) lines.push(`Embeddings pending for ${s.pending} photos: ${s.pendingReason}`)
   for (const f of s.failed.slice(0, 20)) lines.push(`  ✗ ${f.path}: ${f.reason}`)
   if (s.failed.length > 20) lines.push(`  … and ${s.failed.length - 20} more (tessera status --problems)`)
+  return lines.join('\n')
+}
+
+function evalText(r: EvalReport): string {
+  const pct = (v: number) => v.toFixed(3)
+  const lines = [
+    `mP@5 ${pct(r.embedding.mpAtK)} over ${r.embedding.queries} queries, ${r.classes} classes (backbone feature alone: ${pct(r.backbone.mpAtK)})`,
+    `model ${r.model}, head ${r.head}`,
+    ...Object.entries(r.embedding.perClass).map(
+      ([c, s]) => `  ${c.padEnd(16)} ${pct(s.mpAtK)}  (${s.queries})`,
+    ),
+  ]
+  const mixed = r.embedding.confusions.slice(0, 5)
+  if (mixed.length > 0)
+    lines.push('most confused:', ...mixed.map((c) => `  ${c.query} → ${c.retrieved}: ${c.count}`))
   return lines.join('\n')
 }
 
@@ -171,6 +201,61 @@ export function buildProgram(setExit: (code: number) => void): Command {
         const report = await doctorReport(engine)
         print(g().json, report, () => formatDoctor(report))
       })
+    })
+
+  program
+    .command('groups')
+    .description('automatic groups of visually related photos (split into events by capture date)')
+    .option('--min-similarity <s>', 'how alike linked photos must be (cosine, 0..1)', parseUnit)
+    .option('--min-size <n>', 'smallest group', parseCount)
+    .action(async (cmd: { minSimilarity?: number; minSize?: number }) => {
+      await withEngine(g(), { readOnly: true }, async (engine) => {
+        const { groups, ungrouped } = await engine.groups({
+          minSimilarity: cmd.minSimilarity,
+          minSize: cmd.minSize,
+        })
+        const json = {
+          groups: groups.map((x) => ({
+            id: x.id,
+            cover: x.coverPath,
+            photos: x.paths,
+            from: x.from,
+            to: x.to,
+          })),
+          ungrouped,
+        }
+        print(g().json, json, () =>
+          [
+            ...groups.map(
+              (x) =>
+                `${x.id}  ${x.paths.length} photos${x.from ? `, ${x.from.slice(0, 10)} – ${x.to!.slice(0, 10)}` : ''}  cover ${x.coverPath}`,
+            ),
+            `${groups.length} groups, ${ungrouped} photos ungrouped`,
+          ].join('\n'),
+        )
+      })
+    })
+
+  program
+    .command('eval')
+    .description(
+      'score retrieval on a labelled folder (one subfolder per class) with the GUIE metric, mean Precision@5',
+    )
+    .argument('<folder>')
+    .action(async (folder: string) => {
+      const opts = g()
+      const progress = new ProgressPrinter(process.stderr, opts.quiet)
+      try {
+        const report = await evaluateFolder(folder, {
+          libraryDir: opts.library,
+          providers: parseProviders(opts.providers),
+          onProgress: progress.event,
+        })
+        progress.end()
+        print(opts.json, report, () => evalText(report))
+      } finally {
+        progress.end()
+      }
     })
 
   const models = program.command('models').description('model packs')

@@ -15,6 +15,7 @@ import { openFeatureExtractor } from './embed/feature-extractor.js'
 import { fileDecoder } from './decode/file-decoder.js'
 import { installPack, listPacks, openPack } from './models/install.js'
 import { mirrorFromEnv } from './models/mirror.js'
+import { clusterPhotos, type ClusterOptions, type PhotoGroup } from './groups/cluster-photos.js'
 import type { ExtractorResult, FeatureExtractor, ProgressEvent } from './ports.js'
 import type { FeatureCodec, ProviderName } from './types.js'
 
@@ -324,6 +325,34 @@ export class Engine {
 
   async photoByPath(p: string): Promise<PhotoRow | undefined> {
     return (await this.store.query(`path = ${sqlString(path.resolve(p))}`))[0]
+  }
+
+  // ---- finding things ----
+
+  /** All embedded photos, for the services that work on the whole library. */
+  private async embeddedPhotos(): Promise<PhotoRow[]> {
+    return this.store.query(`status = 'ok' AND embedding IS NOT NULL`, ['id', 'path', 'embedding', 'takenAt'])
+  }
+
+  /** Automatic groups of visually related photos, split into events by capture time. */
+  async groups(
+    options: ClusterOptions = {},
+  ): Promise<{ groups: Array<PhotoGroup & { paths: string[]; coverPath: string }>; ungrouped: number }> {
+    const rows = await this.embeddedPhotos()
+    const pathOf = new Map(rows.map((r) => [r.id, r.path]))
+    const result = await clusterPhotos(
+      rows.map((r) => ({ id: r.id, embedding: r.embedding!, takenAt: r.takenAt })),
+      await this.getMatMul(),
+      options,
+    )
+    return {
+      groups: result.groups.map((g) => ({
+        ...g,
+        coverPath: pathOf.get(g.cover)!,
+        paths: g.photos.map((id) => pathOf.get(id)!),
+      })),
+      ungrouped: result.ungrouped.length,
+    }
   }
 
   // ---- model packs ----
