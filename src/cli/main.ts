@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
 import { Engine, type EngineConfig, type IndexSummary } from '../engine/engine.js'
+import type { SearchFilters, SearchHit } from '../engine/search/photo-search.js'
 import { resolveLibraryDir } from '../engine/library/paths.js'
 import { doctorReport, formatDoctor } from '../engine/doctor.js'
 import type { ProviderName } from '../engine/types.js'
@@ -21,6 +22,21 @@ interface GlobalOptions {
 }
 
 const PROVIDERS: readonly ProviderName[] = ['cuda', 'dml', 'coreml', 'cpu']
+
+interface FilterOptions {
+  top: number
+  folder?: string
+  from?: string
+  to?: string
+  type?: string
+}
+
+function parseDate(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+)?$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new CliError(`Expected a date like 2024-07-31, got "${value}".`)
+  }
+  return value
+}
 
 function parseUnit(value: string): number {
   const n = Number(value)
@@ -202,6 +218,58 @@ export function buildProgram(setExit: (code: number) => void): Command {
         print(g().json, report, () => formatDoctor(report))
       })
     })
+
+  const withFilters = (cmd: Command) =>
+    cmd
+      .option('-k, --top <n>', 'how many results', parseCount, 10)
+      .option('--folder <dir>', 'only photos inside this folder')
+      .option('--from <date>', 'captured on or after (YYYY-MM-DD)', parseDate)
+      .option('--to <date>', 'captured on or before (YYYY-MM-DD)', parseDate)
+      .option('--type <types>', 'file types, comma-separated (jpeg,png,heic,…)')
+  const filtersOf = (o: FilterOptions): SearchFilters => ({
+    folder: o.folder,
+    from: o.from,
+    to: o.to,
+    types: o.type
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  })
+  const printHits = (hits: SearchHit[]) =>
+    print(
+      g().json,
+      hits.map((h) => ({ path: h.path, score: Number(h.score.toFixed(4)) })),
+      () =>
+        hits.length === 0
+          ? 'No matching photos.'
+          : hits.map((h) => `${h.score.toFixed(3)}  ${h.path}`).join('\n'),
+    )
+
+  withFilters(
+    program
+      .command('similar')
+      .description(
+        'the photos most similar to a library photo, or to any image file (not added to the library)',
+      )
+      .argument('<photo>'),
+  ).action(async (photo: string, cmd: FilterOptions) => {
+    await withEngine(g(), { readOnly: true }, async (engine) =>
+      printHits(await engine.similar(photo, cmd.top, filtersOf(cmd))),
+    )
+  })
+
+  withFilters(
+    program
+      .command('search')
+      .description(
+        'find photos by a text description (needs a model pack with a text tower, e.g. clip-vit-b32)',
+      )
+      .argument('<text>'),
+  ).action(async (text: string, cmd: FilterOptions) => {
+    await withEngine(g(), { readOnly: true }, async (engine) =>
+      printHits(await engine.searchText(text, cmd.top, filtersOf(cmd))),
+    )
+  })
 
   program
     .command('groups')

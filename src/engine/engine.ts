@@ -16,6 +16,11 @@ import { fileDecoder } from './decode/file-decoder.js'
 import { installPack, listPacks, openPack } from './models/install.js'
 import { mirrorFromEnv } from './models/mirror.js'
 import { clusterPhotos, type ClusterOptions, type PhotoGroup } from './groups/cluster-photos.js'
+import { PhotoSearch, type SearchFilters, type SearchHit } from './search/photo-search.js'
+import { FeatureSearch } from './search/feature-search.js'
+import { NoTextTowerError, TextEmbedder } from './text/text-embedder.js'
+import { applyHead } from './head/head.js'
+import { decodeFeature } from './embed/image-embedder.js'
 import type { ExtractorResult, FeatureExtractor, ProgressEvent } from './ports.js'
 import type { FeatureCodec, ProviderName } from './types.js'
 
@@ -73,6 +78,9 @@ export class Engine {
   private extractor: Promise<ExtractorResult> | null = null
   private matmul: Promise<MatMul> | null = null
   private readonly serial = new Serial()
+  private searchValue: PhotoSearch | null = null
+  private textSearchValue: FeatureSearch | null = null
+  private textEmbedder: Promise<TextEmbedder> | null = null
   readonly heads: HeadManager
   readonly thumbnails: ThumbnailCache
 
@@ -355,6 +363,61 @@ export class Engine {
     }
   }
 
+  private photoSearch(): PhotoSearch {
+    this.searchValue ??= new PhotoSearch(this.store)
+    return this.searchValue
+  }
+
+  /**
+   * The k photos most similar to `target`: a library photo, or any image file (decoded and embedded on
+   * the fly, not added to the library). Exact cosine ranking on the 64-d embeddings.
+   */
+  async similar(target: string, k = 10, filters: SearchFilters = {}): Promise<SearchHit[]> {
+    const abs = path.resolve(target)
+    const known = await this.photoByPath(abs)
+    if (known?.embedding) return this.photoSearch().similarToPhoto(known.id, k, filters)
+    return this.photoSearch().similarToVector(await this.embedFile(abs), k, filters)
+  }
+
+  /** Decodes, embeds and projects one file with the active model and head, without storing anything. */
+  async embedFile(file: string): Promise<Float32Array> {
+    const ex = await this.featureExtractor()
+    if (!ex.ok) throw new Error(ex.reason)
+    const head = await this.heads.current()
+    if (!head || head.model !== ex.extractor.model)
+      throw new Error('The library has no embeddings yet: index some photos first.')
+    const bytes = await fileDecoder.read(file)
+    const decoded = await fileDecoder.decode(bytes, {
+      inputSize: ex.extractor.inputSize,
+      name: path.basename(file),
+    })
+    const [feature] = await ex.extractor.embed([decoded.modelInput])
+    return applyHead(head, decodeFeature(feature!, head.codec), 1, await this.getMatMul())
+  }
+
+  /**
+   * Text search ("dog on a beach") with a pack that has a text tower (CLIP): the text embedding is
+   * compared with the photos' image features in the model's shared space.
+   */
+  async searchText(text: string, k = 10, filters: SearchFilters = {}): Promise<SearchHit[]> {
+    const { dir, manifest } = await openPack(this.layout.packs, this.settingsValue.model, {
+      verify: false,
+    }).catch(() => {
+      throw new Error(
+        `The model pack ${this.settingsValue.model} is not installed: run \`tessera models download ${this.settingsValue.model}\`.`,
+      )
+    })
+    if (!manifest.text) throw new NoTextTowerError(manifest)
+    this.textEmbedder ??= TextEmbedder.open(dir, manifest, { providers: this.providers })
+    const [query] = await (await this.textEmbedder).embed([text])
+    this.textSearchValue ??= new FeatureSearch(
+      this.store,
+      `${manifest.id}@${manifest.version}`,
+      manifest.visual.codec,
+    )
+    return this.textSearchValue.search(query!, k, filters)
+  }
+
   // ---- model packs ----
 
   async listModels() {
@@ -374,6 +437,9 @@ export class Engine {
     const ex = this.extractor ? await this.extractor : null
     if (ex?.ok) await (ex.extractor as FeatureExtractor).close()
     if (this.matmul) await (await this.matmul).close()
+    await this.searchValue?.close()
+    await this.textSearchValue?.close()
+    if (this.textEmbedder) await (await this.textEmbedder.catch(() => null))?.close()
     this.store.close()
     await this.releaseLock()
   }

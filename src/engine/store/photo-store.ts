@@ -161,6 +161,11 @@ export class PhotoStore {
     this.db.close()
   }
 
+  /** Changes with every commit: lets in-memory views know when to refresh. */
+  async version(): Promise<number> {
+    return this.table.version()
+  }
+
   async count(filter?: string): Promise<number> {
     return this.table.countRows(filter)
   }

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeBadInputs } from '../../fixtures/bad-inputs.js'
 import { isPhotoFile } from '../../../src/engine/scan/ignore.js'
@@ -45,6 +46,61 @@ describe('tessera CLI', () => {
     expect(r.embedding.mpAtK).toBeGreaterThan(0.88)
     expect(r.embedding.mpAtK).toBeGreaterThanOrEqual(r.backbone.mpAtK - 0.02)
     expect(r.head).toMatch(/^pca-/)
+  })
+
+  it('finds similar photos to a library photo and to an outside file, with filters', async () => {
+    const library = path.join(work, 'seed-library')
+    const dog = path.join(SEED, 'Dog', 'd1.jpeg')
+    const res = await runCli(['similar', dog, '--library', library, '-k', '5', '--json'])
+    expect(res.code).toBe(0)
+    const hits = JSON.parse(res.stdout) as Array<{ path: string; score: number }>
+    expect(hits).toHaveLength(5)
+    expect(hits.map((h) => h.path)).not.toContain(dog) // the query photo itself is excluded
+    expect(hits.filter((h) => h.path.includes(`${path.sep}Dog${path.sep}`)).length).toBeGreaterThanOrEqual(4)
+    for (let i = 1; i < hits.length; i++) expect(hits[i]!.score).toBeLessThanOrEqual(hits[i - 1]!.score)
+
+    // A resized PNG copy outside the library: embedded on the fly, its original comes first, nothing is added.
+    const outside = path.join(work, 'outside copy.png')
+    await sharp(path.join(SEED, 'Vehicle', 'v1.jpeg'))
+      .resize(300)
+      .png()
+      .toFile(outside)
+    const near = JSON.parse(
+      (await runCli(['similar', outside, '--library', library, '-k', '3', '--json'])).stdout,
+    )
+    expect(near[0].path).toBe(path.join(SEED, 'Vehicle', 'v1.jpeg'))
+    expect(near[0].score).toBeGreaterThan(0.9)
+    const filtered = JSON.parse(
+      (
+        await runCli([
+          'similar',
+          outside,
+          '--library',
+          library,
+          '-k',
+          '3',
+          '--folder',
+          path.join(SEED, 'Food'),
+          '--json',
+        ])
+      ).stdout,
+    )
+    expect(filtered).toHaveLength(3)
+    for (const h of filtered) expect(h.path.startsWith(path.join(SEED, 'Food'))).toBe(true)
+    const status = JSON.parse((await runCli(['status', '--library', library, '--json'])).stdout)
+    expect(status.photos).toBe(104)
+
+    const badDate = await runCli(['similar', dog, '--library', library, '--from', 'yesterday'])
+    expect(badDate.code).toBe(2)
+    expect(badDate.stderr).toMatch(/Expected a date/)
+  })
+
+  it('explains that the default model has no text search', async () => {
+    const res = await runCli(['search', 'a dog on a beach', '--library', path.join(work, 'seed-library')])
+    expect(res.code).toBe(2)
+    expect(res.stderr).toMatch(
+      /has no text search; download CLIP with `tessera models download clip-vit-b32`/,
+    )
   })
 
   it('groups the seed photos into mostly single-class groups', async () => {

@@ -81,7 +81,7 @@ describe('clusterPhotos', () => {
   })
 
   it('splits a visual cluster into events separated by a long gap', async () => {
-    const photos = library(1, 12, 0, 5).map((p, i) => ({
+    const photos: GroupInput[] = library(1, 12, 0, 5).map((p, i) => ({
       ...p,
       takenAt: i < 6 ? `2024-07-0${1 + (i % 2)}T10:00:00` : `2025-01-1${i % 2}T10:00:00`,
     }))

@@ -1,0 +1,59 @@
+import { decodeFeature } from '../embed/image-embedder.js'
+import { normalizeRows } from '../head/head.js'
+import type { PhotoStore } from '../store/photo-store.js'
+import { sqlString } from '../store/photo-store.js'
+import type { FeatureCodec } from '../types.js'
+import { makeFilter, type SearchFilters, type SearchHit } from './photo-search.js'
+import { SimilarityIndex } from './similarity-index.js'
+
+/**
+ * Search in the backbone's own space (CLIP's 512-d image features), where a text embedding can be
+ * compared with photos. Built from the stored features, rebuilt when the store changes.
+ */
+export class FeatureSearch {
+  private index: SimilarityIndex | null = null
+  private meta = new Map<string, { path: string; takenAt: string | null; format: string | null }>()
+  private builtAt = -1
+
+  constructor(
+    private readonly store: PhotoStore,
+    private readonly model: string,
+    private readonly codec: FeatureCodec,
+  ) {}
+
+  private async ensure(dims: number): Promise<SimilarityIndex> {
+    const version = await this.store.version()
+    if (this.index && this.builtAt === version) return this.index
+    const rows = await this.store.query(`status = 'ok' AND featureModel = ${sqlString(this.model)}`, [
+      'id',
+      'path',
+      'takenAt',
+      'format',
+      'feature',
+    ])
+    const vectors = new Float32Array(rows.length * dims)
+    rows.forEach((r, i) => decodeFeature(r.feature!, this.codec, vectors, i * dims))
+    normalizeRows(vectors, dims)
+    const index = new SimilarityIndex(dims)
+    index.upsert(
+      rows.map((r) => r.id),
+      vectors,
+    )
+    await this.index?.close()
+    this.index = index
+    this.meta = new Map(rows.map((r) => [r.id, { path: r.path, takenAt: r.takenAt, format: r.format }]))
+    this.builtAt = version
+    return index
+  }
+
+  async search(query: Float32Array, k: number, filters: SearchFilters = {}): Promise<SearchHit[]> {
+    const index = await this.ensure(query.length)
+    const found = await index.query(query, k, { allow: makeFilter(filters, this.meta) })
+    return found.map((n) => ({ id: n.id, path: this.meta.get(n.id)!.path, score: n.score }))
+  }
+
+  async close(): Promise<void> {
+    await this.index?.close()
+    this.index = null
+  }
+}

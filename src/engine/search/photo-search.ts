@@ -1,0 +1,122 @@
+import path from 'node:path'
+import type { PhotoStore } from '../store/photo-store.js'
+import { isInside } from '../scan/ignore.js'
+import { SimilarityIndex, type Neighbour } from './similarity-index.js'
+
+/** Filters that combine with any query. All are optional; dates are ISO strings (a day or a full time). */
+export interface SearchFilters {
+  /** Only photos inside this folder (a root or any folder below one). */
+  folder?: string
+  /** Capture date range, inclusive. Photos without a date are excluded when a range is given. */
+  from?: string
+  to?: string
+  /** File types, e.g. ['jpeg', 'heic']. */
+  types?: string[]
+  /** Only photos with these ids (an album's members). */
+  ids?: ReadonlySet<string>
+}
+
+export interface SearchHit {
+  id: string
+  path: string
+  score: number
+}
+
+interface PhotoMeta {
+  path: string
+  takenAt: string | null
+  format: string | null
+}
+
+/** `to` given as a day includes the whole day. */
+function upperBound(to: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(to) ? `${to}T23:59:59.999` : to
+}
+
+export function makeFilter(
+  filters: SearchFilters,
+  meta: ReadonlyMap<string, PhotoMeta>,
+): ((id: string) => boolean) | undefined {
+  const folder = filters.folder ? path.resolve(filters.folder) : undefined
+  const types = filters.types?.map((t) => (t.toLowerCase() === 'jpg' ? 'jpeg' : t.toLowerCase()))
+  const to = filters.to ? upperBound(filters.to) : undefined
+  if (!folder && !filters.from && !to && !types && !filters.ids) return undefined
+  return (id) => {
+    const m = meta.get(id)
+    if (!m) return false
+    if (filters.ids && !filters.ids.has(id)) return false
+    if (folder && !isInside(m.path, folder)) return false
+    if (types && (!m.format || !types.includes(m.format))) return false
+    if (filters.from || to) {
+      if (!m.takenAt) return false
+      if (filters.from && m.takenAt < filters.from) return false
+      if (to && m.takenAt > to) return false
+    }
+    return true
+  }
+}
+
+/**
+ * Similar-photo search: an exact in-memory index of every photo's embedding (SimilarityIndex), rebuilt
+ * from the store whenever the store has changed since it was built. Filters are checked only on the
+ * candidates that would enter the top k.
+ */
+export class PhotoSearch {
+  private index: SimilarityIndex | null = null
+  private meta = new Map<string, PhotoMeta>()
+  private builtAt = -1
+  private building: Promise<void> | null = null
+
+  constructor(private readonly store: PhotoStore) {}
+
+  private async ensure(): Promise<SimilarityIndex> {
+    const version = await this.store.version()
+    if (this.index && version === this.builtAt) return this.index
+    this.building ??= (async () => {
+      const rows = await this.store.query(`status = 'ok' AND embedding IS NOT NULL`, [
+        'id',
+        'path',
+        'takenAt',
+        'format',
+        'embedding',
+      ])
+      const dims = rows[0]?.embedding?.length ?? 64
+      const index = new SimilarityIndex(dims)
+      const vectors = new Float32Array(rows.length * dims)
+      rows.forEach((r, i) => vectors.set(r.embedding!, i * dims))
+      index.upsert(
+        rows.map((r) => r.id),
+        vectors,
+      )
+      await this.index?.close()
+      this.index = index
+      this.meta = new Map(rows.map((r) => [r.id, { path: r.path, takenAt: r.takenAt, format: r.format }]))
+      this.builtAt = version
+    })().finally(() => (this.building = null))
+    await this.building
+    return this.index!
+  }
+
+  /** The k photos most similar to a library photo (itself excluded). */
+  async similarToPhoto(id: string, k: number, filters: SearchFilters = {}): Promise<SearchHit[]> {
+    const index = await this.ensure()
+    const vector = index.vectorOf(id)
+    if (!vector) throw new Error('That photo has no embedding yet (it may still be pending).')
+    return this.hits(await index.query(vector, k, { allow: makeFilter(filters, this.meta), exclude: id }))
+  }
+
+  /** The k photos most similar to an embedding (of a file that is not in the library, say). */
+  async similarToVector(vector: Float32Array, k: number, filters: SearchFilters = {}): Promise<SearchHit[]> {
+    const index = await this.ensure()
+    return this.hits(await index.query(vector, k, { allow: makeFilter(filters, this.meta) }))
+  }
+
+  private hits(neighbours: Neighbour[]): SearchHit[] {
+    return neighbours.map((n) => ({ id: n.id, path: this.meta.get(n.id)!.path, score: n.score }))
+  }
+
+  async close(): Promise<void> {
+    await this.index?.close()
+    this.index = null
+  }
+}
