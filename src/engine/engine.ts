@@ -244,8 +244,9 @@ export class Engine {
       const rootOf = (p: string) => this.settingsValue.roots.find((r) => isInside(p, r)) ?? p
       const { files } = await walkRoots(scope, this.layout.dir)
       for (const f of files) f.root = rootOf(f.path)
-      const rows = (await this.store.indexState()).filter((r) => scope.some((s) => isInside(r.path, s)))
-      const report = await this.indexer(signal).run(rows, files)
+      const all = await this.store.indexState()
+      const rows = all.filter((r) => scope.some((s) => isInside(r.path, s)))
+      const report = await this.indexer(signal).run(rows, files, all)
       return this.finishRun(started, report)
     })
   }
@@ -271,8 +272,9 @@ export class Engine {
         }
       }
       const unique = [...new Map(found.map((f) => [f.path, f])).values()]
-      const rows = (await this.store.indexState()).filter((r) => inScope.some((p) => isInside(r.path, p)))
-      const report = await this.indexer().run(rows, unique)
+      const all = await this.store.indexState()
+      const rows = all.filter((r) => inScope.some((p) => isInside(r.path, p)))
+      const report = await this.indexer().run(rows, unique, all)
       return this.finishRun(started, report)
     })
   }

@@ -24,7 +24,7 @@ parentPort.on('message', async (msg) => {
       session = await ort.InferenceSession.create(msg.model, msg.options)
       parentPort.postMessage({ id: msg.id, ok: true, inputNames: session.inputNames, outputNames: session.outputNames })
     } else if (msg.type === 'run') {
-      const out = await session.run({ [msg.input]: new ort.Tensor('float32', msg.data, msg.dims) }, [msg.output])
+      const out = await session.run({ [msg.input]: new ort.Tensor(msg.dtype || 'float32', msg.data, msg.dims) }, [msg.output])
       const t = out[msg.output]
       const data = t.data.slice() // own the memory, so it can be transferred
       parentPort.postMessage({ id: msg.id, ok: true, type: t.type, dims: t.dims, data }, [data.buffer])
@@ -95,9 +95,20 @@ export class WorkerSession {
     })
   }
 
-  /** Runs one batch; `data` is transferred to the worker (it is unusable here afterwards). */
-  async run(input: string, data: Float32Array, dims: number[], output: string): Promise<RunOutput> {
-    const reply = await this.call({ type: 'run', input, data, dims, output }, [data.buffer as ArrayBuffer])
+  /**
+   * Runs one batch; `data` is transferred to the worker (it is unusable here afterwards). The input tensor
+   * is float32, or int64 when `data` is a BigInt64Array (token ids).
+   */
+  async run(
+    input: string,
+    data: Float32Array | BigInt64Array,
+    dims: number[],
+    output: string,
+  ): Promise<RunOutput> {
+    const dtype = data instanceof BigInt64Array ? 'int64' : 'float32'
+    const reply = await this.call({ type: 'run', input, data, dtype, dims, output }, [
+      data.buffer as ArrayBuffer,
+    ])
     return {
       type: reply.type as string,
       dims: reply.dims as number[],

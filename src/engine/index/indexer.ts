@@ -155,7 +155,12 @@ class BoundedQueue<T> {
 export class Indexer {
   constructor(private readonly deps: IndexerDeps) {}
 
-  async run(scopeRows: readonly IndexState[], found: readonly FoundFile[]): Promise<IndexReport> {
+  /**
+   * @param scopeRows the rows this run is responsible for (their files may have changed or gone)
+   * @param found the photo files that exist now in that scope
+   * @param libraryRows every row of the library, to recognise exact copies of photos outside the scope
+   */
+  async run(scopeRows: readonly IndexState[], found: readonly FoundFile[], libraryRows: readonly IndexState[] = scopeRows): Promise<IndexReport> {
     const { store, signal } = this.deps
     // An unchanged rescan must stay cheap: the inference session is only created when there is work for
     // it, or when the pack is missing (to install it, so pending embeddings get computed).
@@ -187,6 +192,12 @@ export class Indexer {
       report.failed.push({ path: row.path, reason: row.error ?? 'The file could not be read.' })
     }
 
+    // Content hash → a decoded row with the current model: copies reuse its results (a map, because a
+    // store query per new file would scan the table each time).
+    const decodedByHash = new Map<string, string>()
+    for (const row of libraryRows) {
+      if (row.hash && row.status === 'ok' && row.featureModel !== null && !decodedByHash.has(row.hash)) decodedByHash.set(row.hash, row.id)
+    }
     const missingByHash = new Map<string, IndexState[]>()
     for (const row of plan.missing) {
       if (row.hash) missingByHash.set(row.hash, [...(missingByHash.get(row.hash) ?? []), row])
@@ -267,7 +278,8 @@ export class Indexer {
           return finish()
         }
         // An exact copy of a photo already decoded with the current model: reuse what was computed.
-        const twin = model ? await store.findDecodedByHash(hash) : undefined
+        const twinId = model ? decodedByHash.get(hash) : undefined
+        const twin = twinId ? (await store.get([twinId]))[0] : undefined
         if (twin && twin.featureModel === model) {
           pendingRows.push({
             ...twin,

@@ -208,16 +208,6 @@ export class PhotoStore {
     return out
   }
 
-  /** A full row with this content and a decoded result (to reuse for an exact copy or a rename). */
-  async findDecodedByHash(hash: string): Promise<PhotoRow | undefined> {
-    const rows = await this.table
-      .query()
-      .where(`hash = ${sqlString(hash)} AND status = 'ok'`)
-      .limit(1)
-      .toArray()
-    return rows[0] ? fromRecord(rows[0] as Record<string, unknown>) : undefined
-  }
-
   async query(filter?: string, columns?: string[]): Promise<PhotoRow[]> {
     let q = this.table.query()
     if (filter) q = q.where(filter)
