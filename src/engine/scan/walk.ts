@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises'
-import type { Dirent } from 'node:fs'
+import { statSync, type Dirent } from 'node:fs'
 import path from 'node:path'
 import { isIgnoredName, isInside, isPhotoFile } from './ignore.js'
 
@@ -18,6 +18,8 @@ export interface WalkResult {
   /** Folders that could not be listed, with why (they are skipped, not fatal). */
   skippedDirs: Array<{ path: string; reason: string }>
 }
+
+const STAT_CHUNK = 256
 
 /** Plain-language reasons for file-system errors, for the Problems list. */
 export function describeFsError(error: unknown): string {
@@ -99,15 +101,18 @@ export async function walkRoots(roots: readonly string[], libraryDir: string): P
         else if (isPhotoFile(entry.name)) candidates.push(full)
       } else if (entry.isFile() && isPhotoFile(entry.name)) candidates.push(full)
     }
-    const found = await mapLimit(candidates, 32, async (file): Promise<FoundFile> => {
+    // Synchronous stat is three times faster than one promise per file (an unchanged rescan is mostly
+    // this); the event loop gets a turn every STAT_CHUNK files so watch events and requests still flow.
+    for (let i = 0; i < candidates.length; i++) {
+      const file = candidates[i]!
       try {
-        const st = await fs.stat(file)
-        return { path: file, root, size: st.size, mtimeMs: Math.floor(st.mtimeMs) }
+        const st = statSync(file)
+        files.push({ path: file, root, size: st.size, mtimeMs: Math.floor(st.mtimeMs) })
       } catch (error) {
-        return { path: file, root, size: 0, mtimeMs: 0, statError: describeFsError(error) }
+        files.push({ path: file, root, size: 0, mtimeMs: 0, statError: describeFsError(error) })
       }
-    })
-    for (const f of found) files.push(f)
+      if (i % STAT_CHUNK === STAT_CHUNK - 1) await new Promise((r) => setImmediate(r))
+    }
     for (const sub of subdirs) await visitDir(sub, root)
   }
 
