@@ -5,6 +5,9 @@
  * Sections (all by default, or `npm run bench -- indexing rescan`):
  * - indexing: decode-only floor vs full indexing on the same 12 MP camera JPEGs, their ratio, peak RSS.
  * - rescan: an unchanged rescan of 10,000 indexed files.
+ * - similarity: similar-photo query p50/p95 at 100,000 and 1,000,000 vectors, exactness, memory.
+ * - dupes: duplicate detection over 100,000 photos.
+ * - training: seconds per epoch of the ArcFace head at 10,000 and 100,000 photos, 100 albums.
  *
  * Each measurement runs in a child process of its own, so peak RSS is that phase's alone.
  */
@@ -14,6 +17,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { makeCameraJpegs, makeSmallDistinctImages } from './corpus.js'
+import { benchSimilarity } from './similarity.js'
+import { benchDupes } from './dupes.js'
+import { benchTraining } from './training.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.resolve(HERE, '..')
@@ -92,7 +98,13 @@ async function benchRescan(): Promise<Json> {
   }
 }
 
-const SECTIONS: Record<string, () => Promise<Json>> = { indexing: benchIndexing, rescan: benchRescan }
+const SECTIONS: Record<string, () => Promise<Json>> = {
+  indexing: benchIndexing,
+  rescan: benchRescan,
+  similarity: benchSimilarity,
+  dupes: benchDupes,
+  training: benchTraining,
+}
 
 function gitCommit(): string {
   try {
@@ -134,6 +146,10 @@ function markdown(results: Json): string {
       `${(r.seconds as number).toFixed(3)} s (target ${rs.target}): ${rs.met ? 'met' : 'NOT met'}; peak RSS ${(r.peakRssMiB as number).toFixed(0)} MiB.`,
       '',
     )
+  }
+  for (const name of ['similarity', 'dupes', 'training']) {
+    const section = results[name]
+    if (section) lines.push(`## ${name}`, '', '```json', JSON.stringify(section, null, 2), '```', '')
   }
   return lines.join('\n')
 }

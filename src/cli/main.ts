@@ -326,6 +326,41 @@ export function buildProgram(setExit: (code: number) => void): Command {
       }
     })
 
+  const heads = program
+    .command('heads')
+    .description('embedding heads: the library-fitted default and the ones trained on your albums')
+  heads.command('list').action(async () => {
+    await withEngine(g(), { readOnly: true }, async (engine) => {
+      const list = await engine.listHeads()
+      print(g().json, list, () =>
+        list.length === 0
+          ? 'No heads yet: index some photos first.'
+          : list
+              .map((h) => {
+                const metrics = Object.entries(h.metrics)
+                  .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+                  .join(', ')
+                return `${h.active ? '●' : '○'} ${h.version}  ${h.kind}, ${h.fittedOn} photos, ${h.createdAt.slice(0, 16)}${metrics ? `, ${metrics}` : ''}`
+              })
+              .join('\n'),
+      )
+    })
+  })
+  heads
+    .command('use')
+    .description('switch to a saved head (re-projects every photo, no decoding)')
+    .argument('<version>')
+    .action(async (version: string) => {
+      await withEngine(g(), {}, async (engine) => {
+        const r = await engine.useHead(version)
+        print(
+          g().json,
+          { version, ...r },
+          () => `Now using ${version} (${r.reprojected} photos re-projected).`,
+        )
+      })
+    })
+
   const models = program.command('models').description('model packs')
   models
     .command('list')

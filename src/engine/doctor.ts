@@ -84,7 +84,7 @@ export async function doctorReport(engine: Engine): Promise<DoctorReport> {
       head: status.head,
     },
     model: { id: engine.settings.model, installed: pack?.installed ?? false, problem },
-    providers: { preference: engine.settings.providers, active, attempts, checkedAt },
+    providers: { preference: engine.providers, active, attempts, checkedAt },
     formats: {
       jpeg: fmt.jpeg.input.buffer,
       png: fmt.png.input.buffer,

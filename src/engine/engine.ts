@@ -19,7 +19,7 @@ import { clusterPhotos, type ClusterOptions, type PhotoGroup } from './groups/cl
 import { PhotoSearch, type SearchFilters, type SearchHit } from './search/photo-search.js'
 import { FeatureSearch } from './search/feature-search.js'
 import { NoTextTowerError, TextEmbedder } from './text/text-embedder.js'
-import { applyHead } from './head/head.js'
+import { applyHead, loadHead, type Head } from './head/head.js'
 import { decodeFeature } from './embed/image-embedder.js'
 import type { ExtractorResult, FeatureExtractor, ProgressEvent } from './ports.js'
 import type { FeatureCodec, ProviderName } from './types.js'
@@ -109,11 +109,27 @@ export class Engine {
     try {
       const settings = await loadSettings(layout.settings)
       const store = await PhotoStore.open(layout.db)
-      return new Engine(layout, settings, store, config, release)
+      const engine = new Engine(layout, settings, store, config, release)
+      await engine.recoverHeadPointer()
+      return engine
     } catch (error) {
       await release()
       throw error
     }
+  }
+
+  /**
+   * A head switch commits every photo's new embedding at once, then records the new head in the
+   * settings. After a crash between the two, the rows are the truth: the pointer is set to the head they
+   * carry (saved when this engine may write), so the library uses one head completely, never a mix.
+   */
+  private async recoverHeadPointer(): Promise<void> {
+    const [row] = await this.store.query(`headVersion IS NOT NULL`, ['headVersion'], 1)
+    const carried = row?.headVersion ?? null
+    if (carried === null || carried === this.settingsValue.activeHead) return
+    if (!(await this.heads.versions()).includes(carried)) return
+    if (this.config.readOnly) this.settingsValue = { ...this.settingsValue, activeHead: carried }
+    else await this.updateSettings({ activeHead: carried })
   }
 
   get settings(): LibrarySettings {
@@ -126,7 +142,8 @@ export class Engine {
     this.settingsValue = next
   }
 
-  private get providers(): ProviderName[] {
+  /** The execution providers tried, in order: this session's override, else the library's setting. */
+  get providers(): ProviderName[] {
     return this.config.providers ?? this.settingsValue.providers
   }
 
@@ -335,6 +352,35 @@ export class Engine {
 
   async photoByPath(p: string): Promise<PhotoRow | undefined> {
     return (await this.store.query(`path = ${sqlString(path.resolve(p))}`))[0]
+  }
+
+  // ---- heads ----
+
+  /** Every saved head, newest first, with its metrics; `active` marks the one in use. */
+  async listHeads(): Promise<Array<Omit<Head, 'weights' | 'bias'> & { active: boolean }>> {
+    const heads = await Promise.all((await this.heads.versions()).map((v) => loadHead(this.layout.heads, v)))
+    return heads
+      .map(({ weights: _w, bias: _b, ...meta }) => ({
+        ...meta,
+        active: meta.version === this.settingsValue.activeHead,
+      }))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+  }
+
+  /** Switches the library to a saved head: every embedding is re-projected (no decoding), atomically. */
+  async useHead(version: string): Promise<{ reprojected: number }> {
+    return this.serial.run(async () => {
+      if (!(await this.heads.versions()).includes(version))
+        throw new Error(`There is no head "${version}". See \`tessera heads list\`.`)
+      const head = await loadHead(this.layout.heads, version)
+      const pack = await this.installedPack()
+      if (!pack || pack.model !== head.model) {
+        throw new Error(
+          `Head ${version} was made for ${head.model}, but the library uses ${pack?.model ?? 'no installed model'}.`,
+        )
+      }
+      return { reprojected: await this.heads.activate(head) }
+    })
   }
 
   // ---- finding things ----

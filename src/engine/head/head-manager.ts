@@ -6,6 +6,7 @@ import type { FeatureCodec } from '../types.js'
 import type { ProgressEvent } from '../ports.js'
 import { applyHead, listHeads, loadHead, saveHead, type Head } from './head.js'
 import { fitPca } from './pca.js'
+import { failpoint } from '../library/failpoint.js'
 
 export const HEAD_DIMS = 64
 /** PCA is fitted on at most this many photos (a deterministic, evenly spread sample). */
@@ -90,7 +91,9 @@ export class HeadManager {
   /** Saves the head, re-projects every photo with it in one commit, then makes it the active head. */
   async activate(head: Head): Promise<number> {
     await saveHead(this.deps.headsDir, head)
+    failpoint('head:before-reproject')
     const count = await this.reprojectAll(head)
+    failpoint('head:after-reproject')
     await this.deps.setActive(head.version)
     this.active = head
     this.loadedVersion = head.version

@@ -174,6 +174,7 @@ export class PhotoStore {
     // Read column by column: turning Arrow row proxies into objects costs ten times the read itself, and
     // an unchanged rescan of a big library is mostly this.
     const table = await this.table.query().select(INDEX_STATE_COLUMNS).toArrow()
+    if (table.numRows === 0) return [] // an empty table comes back without columns
     const col = (name: string) => table.getChild(name)!.toArray() as ArrayLike<unknown>
     const [id, path, root, size, mtimeMs, hash, status, errorCode, featureModel, headVersion] =
       INDEX_STATE_COLUMNS.map(col)
@@ -228,10 +229,11 @@ export class PhotoStore {
     return out
   }
 
-  async query(filter?: string, columns?: string[]): Promise<PhotoRow[]> {
+  async query(filter?: string, columns?: string[], limit?: number): Promise<PhotoRow[]> {
     let q = this.table.query()
     if (filter) q = q.where(filter)
     if (columns) q = q.select(columns)
+    if (limit !== undefined) q = q.limit(limit)
     const rows = await q.toArray()
     return rows.map((r) => fromRecord(r as Record<string, unknown>))
   }
