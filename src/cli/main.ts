@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { Engine, type EngineConfig, type IndexSummary } from '../engine/engine.js'
 import type { SearchFilters, SearchHit } from '../engine/search/photo-search.js'
+import type { DupeLevel } from '../engine/dupes/index.js'
 import { resolveLibraryDir } from '../engine/library/paths.js'
 import { doctorReport, formatDoctor } from '../engine/doctor.js'
 import type { ProviderName } from '../engine/types.js'
@@ -270,6 +271,71 @@ export function buildProgram(setExit: (code: number) => void): Command {
       printHits(await engine.searchText(text, cmd.top, filtersOf(cmd))),
     )
   })
+
+  program
+    .command('dupes')
+    .description('exact duplicates and near-duplicates, with the photo to keep; a dry run unless --trash')
+    .addOption(
+      new Option('--level <level>', 'sensitivity').choices(['strict', 'normal', 'loose']).default('normal'),
+    )
+    .option(
+      '--similar',
+      'also list similar shots (bursts, same scene): shown for review, never trashed in bulk',
+    )
+    .option(
+      '--trash',
+      'move the other photos of each duplicate group to the OS trash (undo with `tessera undo`)',
+    )
+    .action(async (cmd: { level: DupeLevel; similar?: boolean; trash?: boolean }) => {
+      await withEngine(g(), { readOnly: !cmd.trash }, async (engine) => {
+        const groups = await engine.duplicates(cmd.level, cmd.similar ?? false)
+        const json: Record<string, unknown> = {
+          groups: groups.map((x) => ({ kind: x.kind, keep: x.keepPath, reason: x.reason, photos: x.paths })),
+        }
+        const lines = groups.map(
+          (x) =>
+            `${x.kind.padEnd(7)} keep ${x.keepPath}  (${x.reason})\n${x.paths
+              .slice(1)
+              .map((p) => `        ${cmd.trash && x.kind !== 'similar' ? 'trash' : 'other'} ${p}`)
+              .join('\n')}`,
+        )
+        if (cmd.trash) {
+          const others = groups.filter((x) => x.kind !== 'similar').flatMap((x) => x.paths.slice(1))
+          const result = await engine.trash(others)
+          json.trashed = result
+          lines.push(
+            `Moved ${result.moved.length} photos to the trash${result.failed.length ? `, ${result.failed.length} could not be moved` : ''}. Undo with \`tessera undo\`.`,
+          )
+          for (const f of result.failed) lines.push(`  ✗ ${f.path}: ${f.reason}`)
+          if (result.failed.length > 0) setExit(EXIT_SOME_FAILED)
+        } else {
+          lines.push(
+            groups.length === 0
+              ? 'No duplicates found.'
+              : `${groups.length} groups. Nothing was moved: add --trash to move the other photos to the trash.`,
+          )
+        }
+        print(g().json, json, () => lines.join('\n'))
+      })
+    })
+
+  program
+    .command('undo')
+    .description('put back the photos the last `dupes --trash` moved to the trash')
+    .action(async () => {
+      await withEngine(g(), {}, async (engine) => {
+        const r = await engine.undo()
+        print(g().json, r, () =>
+          r.actionId === null
+            ? 'Nothing to undo.'
+            : [
+                `Restored ${r.restored.length} photos.`,
+                ...r.failed.map((f) => `  ✗ ${f.path}: ${f.reason}`),
+              ].join('\n'),
+        )
+        if (r.failed.length > 0) setExit(EXIT_SOME_FAILED)
+      })
+    })
 
   program
     .command('groups')

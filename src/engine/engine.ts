@@ -21,6 +21,8 @@ import { FeatureSearch } from './search/feature-search.js'
 import { NoTextTowerError, TextEmbedder } from './text/text-embedder.js'
 import { applyHead, loadHead, type Head } from './head/head.js'
 import { decodeFeature } from './embed/image-embedder.js'
+import { findDuplicates, type DupeGroup, type DupeLevel } from './dupes/index.js'
+import { TrashJournal, type TrashResult, type UndoResult } from './trash/index.js'
 import type { ExtractorResult, FeatureExtractor, ProgressEvent } from './ports.js'
 import type { FeatureCodec, ProviderName } from './types.js'
 
@@ -49,6 +51,8 @@ export interface LibraryStatus {
   embedded: number
   pending: number
   failed: number
+  /** Moved to the trash by Tessera; kept so that an undo restores them intact. */
+  trashed: number
   model: string
   head: string | null
   lastProvider: LibrarySettings['lastProvider']
@@ -79,6 +83,7 @@ export class Engine {
   private matmul: Promise<MatMul> | null = null
   private readonly serial = new Serial()
   private searchValue: PhotoSearch | null = null
+  private trashValue: TrashJournal | null = null
   private textSearchValue: FeatureSearch | null = null
   private textEmbedder: Promise<TextEmbedder> | null = null
   readonly heads: HeadManager
@@ -111,6 +116,8 @@ export class Engine {
       const store = await PhotoStore.open(layout.db)
       const engine = new Engine(layout, settings, store, config, release)
       await engine.recoverHeadPointer()
+      // A trash action interrupted by a crash is finished or rolled back before anything else happens.
+      if (!config.readOnly) await engine.trashJournal().recover()
       return engine
     } catch (error) {
       await release()
@@ -324,16 +331,18 @@ export class Engine {
   // ---- reading ----
 
   async status(): Promise<LibraryStatus> {
-    const [photos, embedded, failed, pending] = await Promise.all([
-      this.store.count(),
-      this.store.count(`embedding IS NOT NULL`),
+    const [photos, embedded, failed, pending, trashed] = await Promise.all([
+      this.store.count(`status != 'trashed'`),
+      this.store.count(`status = 'ok' AND embedding IS NOT NULL`),
       this.store.count(`status = 'failed'`),
       this.store.count(`status = 'ok' AND featureModel IS NULL`),
+      this.store.count(`status = 'trashed'`),
     ])
     return {
       library: this.layout.dir,
       roots: this.settingsValue.roots,
       photos,
+      trashed,
       embedded,
       pending,
       failed,
@@ -352,6 +361,76 @@ export class Engine {
 
   async photoByPath(p: string): Promise<PhotoRow | undefined> {
     return (await this.store.query(`path = ${sqlString(path.resolve(p))}`))[0]
+  }
+
+  // ---- duplicates and the trash ----
+
+  private trashJournal(): TrashJournal {
+    // TESSERA_TRASH_DIR replaces the OS trash (tests, sandboxes); files still only ever move, never vanish.
+    this.trashValue ??= new TrashJournal({
+      libraryDir: this.layout.dir,
+      trashDir: process.env.TESSERA_TRASH_DIR || undefined,
+    })
+    return this.trashValue
+  }
+
+  /** Exact duplicates, near-duplicates and (optionally) similar shots, each with the photo to keep and why. */
+  async duplicates(
+    level: DupeLevel = 'normal',
+    similar = false,
+  ): Promise<Array<DupeGroup & { keepPath: string; paths: string[] }>> {
+    const rows = await this.store.query(`status = 'ok'`, [
+      'id',
+      'path',
+      'size',
+      'hash',
+      'width',
+      'height',
+      'format',
+      'takenAt',
+      'cameraMake',
+      'cameraModel',
+      'latitude',
+      'longitude',
+      'altitude',
+      'phash',
+      'dhash',
+      'embedding',
+    ])
+    const search = this.photoSearch()
+    const groups = await findDuplicates(rows, {
+      level,
+      similar,
+      neighbours: (id, k) => search.neighboursOf(id, k),
+    })
+    const pathOf = new Map(rows.map((r) => [r.id, r.path]))
+    return groups.map((g) => ({
+      ...g,
+      keepPath: pathOf.get(g.keep)!,
+      paths: g.photos.map((id) => pathOf.get(id)!),
+    }))
+  }
+
+  /**
+   * Moves files to the OS trash (never a permanent delete), journaled so that `undo` can put them back,
+   * even after a restart. Their photos stay in the library, marked trashed, so an undo restores them
+   * with their identity and albums.
+   */
+  async trash(paths: string[]): Promise<TrashResult> {
+    return this.serial.run(async () => {
+      const result = await this.trashJournal().trashFiles(paths.map((p) => path.resolve(p)))
+      const moved = new Set(result.moved.map((m) => m.path))
+      const rows = (await this.store.indexState()).filter((r) => moved.has(r.path))
+      await this.store.patch(rows.map((r) => ({ id: r.id, status: 'trashed' as const })))
+      return result
+    })
+  }
+
+  /** Puts back every file of the last trash action and brings their photos back into the library. */
+  async undo(): Promise<UndoResult> {
+    const result = await this.serial.run(() => this.trashJournal().undoLast())
+    if (result.restored.length > 0) await this.syncPaths(result.restored)
+    return result
   }
 
   // ---- heads ----

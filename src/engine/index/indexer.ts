@@ -160,7 +160,11 @@ export class Indexer {
    * @param found the photo files that exist now in that scope
    * @param libraryRows every row of the library, to recognise exact copies of photos outside the scope
    */
-  async run(scopeRows: readonly IndexState[], found: readonly FoundFile[], libraryRows: readonly IndexState[] = scopeRows): Promise<IndexReport> {
+  async run(
+    scopeRows: readonly IndexState[],
+    found: readonly FoundFile[],
+    libraryRows: readonly IndexState[] = scopeRows,
+  ): Promise<IndexReport> {
     const { store, signal } = this.deps
     // An unchanged rescan must stay cheap: the inference session is only created when there is work for
     // it, or when the pack is missing (to install it, so pending embeddings get computed).
@@ -196,7 +200,8 @@ export class Indexer {
     // store query per new file would scan the table each time).
     const decodedByHash = new Map<string, string>()
     for (const row of libraryRows) {
-      if (row.hash && row.status === 'ok' && row.featureModel !== null && !decodedByHash.has(row.hash)) decodedByHash.set(row.hash, row.id)
+      if (row.hash && row.status === 'ok' && row.featureModel !== null && !decodedByHash.has(row.hash))
+        decodedByHash.set(row.hash, row.id)
     }
     const missingByHash = new Map<string, IndexState[]>()
     for (const row of plan.missing) {
@@ -258,8 +263,9 @@ export class Indexer {
       const hash = createHash('sha256').update(bytes).digest('hex')
 
       // Same content as before (only touched): keep everything, note the new size/mtime.
-      if (job.row && job.row.hash === hash && job.row.status === 'ok' && job.row.featureModel === model) {
-        pendingPatches.push({ id: job.row.id, size: file.size, mtimeMs: file.mtimeMs })
+      const wasUsable = job.row?.status === 'ok' || job.row?.status === 'trashed'
+      if (job.row && job.row.hash === hash && wasUsable && job.row.featureModel === model) {
+        pendingPatches.push({ id: job.row.id, size: file.size, mtimeMs: file.mtimeMs, status: 'ok' })
         report.touched++
         return finish()
       }

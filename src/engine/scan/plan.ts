@@ -44,13 +44,15 @@ export function planScan(
       continue
     }
     const same = row.size === file.size && row.mtimeMs === file.mtimeMs && !file.statError
-    if (!same) plan.changed.push({ row, file })
+    // A trashed photo that is back (undo, or put back by hand) is re-checked by content hash.
+    if (!same || row.status === 'trashed') plan.changed.push({ row, file })
     else if (row.status === 'failed') {
       if (row.errorCode && TRANSIENT_ERRORS.has(row.errorCode)) plan.changed.push({ row, file })
       else plan.unchanged.push(row)
     } else if (model !== null && row.featureModel !== model) plan.reembed.push({ row, file })
     else plan.unchanged.push(row)
   }
-  for (const row of rows) if (!seen.has(row.path)) plan.missing.push(row)
+  // A trashed photo is expected to be missing: it stays in the library, so an undo restores it intact.
+  for (const row of rows) if (!seen.has(row.path) && row.status !== 'trashed') plan.missing.push(row)
   return plan
 }

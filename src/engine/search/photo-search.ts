@@ -105,6 +105,13 @@ export class PhotoSearch {
     return this.hits(await index.query(vector, k, { allow: makeFilter(filters, this.meta), exclude: id }))
   }
 
+  /** Raw neighbours of a library photo by id (for duplicate finding): no filters, no paths. */
+  async neighboursOf(id: string, k: number): Promise<Neighbour[]> {
+    const index = await this.ensure()
+    const vector = index.vectorOf(id)
+    return vector ? index.query(vector, k, { exclude: id }) : []
+  }
+
   /** The k photos most similar to an embedding (of a file that is not in the library, say). */
   async similarToVector(vector: Float32Array, k: number, filters: SearchFilters = {}): Promise<SearchHit[]> {
     const index = await this.ensure()

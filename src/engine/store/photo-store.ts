@@ -4,7 +4,11 @@ import * as arrow from 'apache-arrow'
 /** Width of the embedding every head produces (the GUIE recipe's Dense(64)). */
 export const EMBEDDING_DIMS = 64
 
-export type PhotoStatus = 'ok' | 'failed'
+/**
+ * ok: indexed. failed: could not be read (see error). trashed: moved to the OS trash by Tessera; the row
+ * keeps the photo's identity, albums and features so that an undo brings it back intact.
+ */
+export type PhotoStatus = 'ok' | 'failed' | 'trashed'
 
 /** One file of the library, the row of the `photos` table. */
 export interface PhotoRow {

@@ -88,3 +88,12 @@ describe('planScan', () => {
     expect(plan.changed).toHaveLength(1)
   })
 })
+
+describe('planScan with trashed photos', () => {
+  it('keeps a trashed photo whose file is gone, and re-checks it when it comes back', () => {
+    const trashed = row('/r/t.jpg', { status: 'trashed' })
+    expect(planScan([trashed], [], MODEL).missing).toEqual([])
+    const back = planScan([trashed], [file('/r/t.jpg')], MODEL)
+    expect(back.changed.map((c) => c.row.id)).toEqual([trashed.id])
+  })
+})
