@@ -108,6 +108,13 @@ function evalText(r: EvalReport): string {
       ([c, s]) => `  ${c.padEnd(16)} ${pct(s.mpAtK)}  (${s.queries})`,
     ),
   ]
+  if (r.training) {
+    const t = r.training
+    lines.push(
+      `trained on ${t.trainPhotos} photos (${t.trainSplit} of each class), ${t.epochs} epochs, ${t.seconds.toFixed(1)} s:`,
+      `  held-out mP@5 ${pct(t.before['mP@5'])} → ${pct(t.after['mP@5'])} (${t.gain >= 0 ? '+' : ''}${pct(t.gain)}) on ${t.heldOutPhotos} photos the head never saw`,
+    )
+  }
   const mixed = r.embedding.confusions.slice(0, 5)
   if (mixed.length > 0)
     lines.push('most confused:', ...mixed.map((c) => `  ${c.query} → ${c.retrieved}: ${c.count}`))
@@ -376,21 +383,36 @@ export function buildProgram(setExit: (code: number) => void): Command {
       'score retrieval on a labelled folder (one subfolder per class) with the GUIE metric, mean Precision@5',
     )
     .argument('<folder>')
-    .action(async (folder: string) => {
-      const opts = g()
-      const progress = new ProgressPrinter(process.stderr, opts.quiet)
-      try {
-        const report = await evaluateFolder(folder, {
-          libraryDir: opts.library,
-          providers: parseProviders(opts.providers),
-          onProgress: progress.event,
-        })
-        progress.end()
-        print(opts.json, report, () => evalText(report))
-      } finally {
-        progress.end()
-      }
-    })
+    .option(
+      '--train-split <fraction>',
+      'train a head on this fraction of each class, score the rest before and after',
+      parseUnit,
+    )
+    .option('--epochs <n>', 'training epochs', parseCount)
+    .option('--margin <m>', 'ArcFace angular margin (radians)', Number)
+    .option('--scale <s>', 'ArcFace logit scale', Number)
+    .action(
+      async (
+        folder: string,
+        cmd: { trainSplit?: number; epochs?: number; margin?: number; scale?: number },
+      ) => {
+        const opts = g()
+        const progress = new ProgressPrinter(process.stderr, opts.quiet)
+        try {
+          const report = await evaluateFolder(folder, {
+            libraryDir: opts.library,
+            providers: parseProviders(opts.providers),
+            onProgress: progress.event,
+            trainSplit: cmd.trainSplit,
+            train: { epochs: cmd.epochs, margin: cmd.margin, scale: cmd.scale },
+          })
+          progress.end()
+          print(opts.json, report, () => evalText(report))
+        } finally {
+          progress.end()
+        }
+      },
+    )
 
   const heads = program
     .command('heads')

@@ -3,7 +3,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { Engine, type EngineConfig } from '../engine.js'
 import { decodeFeature } from '../embed/image-embedder.js'
-import { normalizeRows } from '../head/head.js'
+import { normalizeRows, type Head } from '../head/head.js'
+import { MatMul } from '../linalg/ort-matmul.js'
+import { trainAndCompare } from '../personalize/train-and-compare.js'
+import type { TrainOptions } from '../train/train-head.js'
 import type { PhotoRow } from '../store/photo-store.js'
 import { meanPrecisionAtK, type RetrievalScore } from './retrieval-metric.js'
 
@@ -18,6 +21,18 @@ export interface EvalReport {
   embedding: RetrievalScore
   /** The same with the raw backbone feature, for comparison. */
   backbone: { mpAtK: number }
+  /** With a train split: a head trained on part of each class, scored on the rest before and after. */
+  training?: {
+    trainSplit: number
+    trainPhotos: number
+    heldOutPhotos: number
+    before: { 'mP@5': number }
+    after: { 'mP@5': number }
+    gain: number
+    epochs: number
+    settings: Record<string, number>
+    seconds: number
+  }
   failed: Array<{ path: string; reason: string }>
   seconds: number
 }
@@ -41,7 +56,11 @@ export function labelledRows(folder: string, rows: PhotoRow[]): Array<{ row: Pho
  */
 export async function evaluateFolder(
   folder: string,
-  config: Omit<EngineConfig, 'libraryDir'> & { libraryDir?: string },
+  config: Omit<EngineConfig, 'libraryDir'> & {
+    libraryDir?: string
+    trainSplit?: number
+    train?: TrainOptions
+  },
 ): Promise<EvalReport> {
   const started = performance.now()
   const abs = path.resolve(folder)
@@ -64,8 +83,10 @@ export async function evaluateFolder(
     rows.forEach((r, i) => embeddings.set(r.row.embedding!, i * head.outputDim))
     const features = new Float32Array(rows.length * head.inputDim)
     rows.forEach((r, i) => decodeFeature(r.row.feature!, head.codec, features, i * head.inputDim))
-    normalizeRows(features, head.inputDim)
+    const unitFeatures = Float32Array.from(features)
+    normalizeRows(unitFeatures, head.inputDim)
     const set = { vectors: embeddings, dim: head.outputDim, labels }
+    const backbone = { vectors: unitFeatures, dim: head.inputDim, labels }
     return {
       folder: abs,
       metric: 'mP@5',
@@ -74,19 +95,56 @@ export async function evaluateFolder(
       photos: rows.length,
       classes: new Set(labels).size,
       embedding: meanPrecisionAtK(set, set, 5, true),
-      backbone: {
-        mpAtK: meanPrecisionAtK(
-          { vectors: features, dim: head.inputDim, labels },
-          { vectors: features, dim: head.inputDim, labels },
-          5,
-          true,
-        ).mpAtK,
-      },
+      backbone: { mpAtK: meanPrecisionAtK(backbone, backbone, 5, true).mpAtK },
+      training:
+        config.trainSplit === undefined
+          ? undefined
+          : await trainOnSplit(
+              rows.map((r) => r.row.id),
+              features,
+              labels,
+              head,
+              config.trainSplit,
+              config.train,
+            ),
       failed: summary.failed,
       seconds: (performance.now() - started) / 1000,
     }
   } finally {
     await engine.close()
     if (temporary) await fs.rm(libraryDir, { recursive: true, force: true })
+  }
+}
+
+async function trainOnSplit(
+  ids: string[],
+  features: Float32Array,
+  labels: string[],
+  head: Head,
+  trainSplit: number,
+  train: TrainOptions = {},
+): Promise<NonNullable<EvalReport['training']>> {
+  const classNames = [...new Set(labels)].sort()
+  const mm = await MatMul.create()
+  try {
+    const c = await trainAndCompare(
+      { ids, features, dim: head.inputDim, labels: labels.map((l) => [classNames.indexOf(l)]), classNames },
+      head,
+      mm,
+      { ...train, trainFraction: trainSplit },
+    )
+    return {
+      trainSplit,
+      trainPhotos: c.trainPhotos,
+      heldOutPhotos: c.heldOutPhotos,
+      before: { 'mP@5': c.before },
+      after: { 'mP@5': c.after },
+      gain: c.after - c.before,
+      epochs: c.train.settings.epochs,
+      settings: { ...c.train.settings },
+      seconds: c.seconds,
+    }
+  } finally {
+    await mm.close()
   }
 }
