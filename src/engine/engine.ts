@@ -21,7 +21,8 @@ import { FeatureSearch } from './search/feature-search.js'
 import { NoTextTowerError, TextEmbedder } from './text/text-embedder.js'
 import { applyHead, loadHead, type Head } from './head/head.js'
 import { decodeFeature } from './embed/image-embedder.js'
-import { findDuplicates, type DupeGroup, type DupeLevel } from './dupes/index.js'
+import { findDuplicates, type DupeGroup, type DupeLevel, type NeighbourFn } from './dupes/index.js'
+import { ivfNeighbours } from './dupes/ivf-neighbours.js'
 import { TrashJournal, type TrashResult, type UndoResult } from './trash/index.js'
 import type { ExtractorResult, FeatureExtractor, ProgressEvent } from './ports.js'
 import type { FeatureCodec, ProviderName } from './types.js'
@@ -63,6 +64,9 @@ export interface Problem {
   code: string
   reason: string
 }
+
+/** Up to this many photos, duplicate finding asks the exact index (about 1 ms a query at this size). */
+const EXACT_DUPE_NEIGHBOURS_UP_TO = 20_000
 
 /** A simple async mutex: every change to the library happens one at a time. */
 class Serial {
@@ -397,11 +401,19 @@ export class Engine {
       'dhash',
       'embedding',
     ])
+    // Exact neighbours (one index query per photo) while that is quick; an approximate IVF graph built in
+    // matrix products beyond, where per-photo queries would take minutes (duplicates are close pairs, which
+    // it finds nearly all of).
     const search = this.photoSearch()
+    const embedded = rows.filter((r) => r.embedding !== null)
+    const neighbours: NeighbourFn =
+      embedded.length <= EXACT_DUPE_NEIGHBOURS_UP_TO
+        ? (id, k) => search.neighboursOf(id, k)
+        : (await ivfNeighbours(embedded, await this.getMatMul())).neighbours
     const groups = await findDuplicates(rows, {
       level,
       similar,
-      neighbours: (id, k) => search.neighboursOf(id, k),
+      neighbours,
     })
     const pathOf = new Map(rows.map((r) => [r.id, r.path]))
     return groups.map((g) => ({
