@@ -39,6 +39,10 @@ function parseDate(value: string): string {
   return value
 }
 
+function unknownLines(paths: string[]): string[] {
+  return paths.map((p) => `  ✗ ${p}: not a photo of this library (index its folder first)`)
+}
+
 function parseUnit(value: string): number {
   const n = Number(value)
   if (!Number.isFinite(n) || n < 0 || n > 1)
@@ -414,6 +418,166 @@ export function buildProgram(setExit: (code: number) => void): Command {
       },
     )
 
+  const albums = program.command('albums').description('albums: your labels, which training learns from')
+  albums.command('list').action(async () => {
+    await withEngine(g(), { readOnly: true }, async (engine) => {
+      const list = await (await engine.albums()).list()
+      print(g().json, list, () =>
+        list.length === 0 ? 'No albums yet.' : list.map((a) => `${a.name}  (${a.count})`).join('\n'),
+      )
+    })
+  })
+  albums
+    .command('create')
+    .argument('<name>')
+    .action(async (name: string) => {
+      await withEngine(g(), {}, async (engine) => {
+        const album = await (await engine.albums()).create(name)
+        print(g().json, album, () => `Created "${album.name}".`)
+      })
+    })
+  albums
+    .command('rename')
+    .argument('<album>')
+    .argument('<new-name>')
+    .action(async (album: string, newName: string) => {
+      await withEngine(g(), {}, async (engine) => {
+        const renamed = await (await engine.albums()).rename(album, newName)
+        print(g().json, renamed, () => `Renamed to "${renamed.name}".`)
+      })
+    })
+  albums
+    .command('delete')
+    .description('delete an album (its photos stay in the library)')
+    .argument('<album>')
+    .action(async (album: string) => {
+      await withEngine(g(), {}, async (engine) => {
+        const r = await (await engine.albums()).delete(album)
+        print(
+          g().json,
+          r,
+          () => `Deleted "${album}" (${r.removedMemberships} photos were in it; they stay in the library).`,
+        )
+      })
+    })
+  albums
+    .command('show')
+    .description("an album's photos")
+    .argument('<album>')
+    .action(async (album: string) => {
+      await withEngine(g(), { readOnly: true }, async (engine) => {
+        const ids = await (await engine.albums()).members(album)
+        const paths = (await engine.store.get(ids)).map((r) => r.path).sort()
+        print(g().json, paths, () => (paths.length === 0 ? '(empty)' : paths.join('\n')))
+      })
+    })
+  albums
+    .command('add')
+    .description('add photos to an album (a photo can be in several albums)')
+    .argument('<album>')
+    .argument('<photos...>')
+    .action(async (album: string, photos: string[]) => {
+      await withEngine(g(), {}, async (engine) => {
+        const { ids, unknown } = await engine.photoIds(photos)
+        const r = await (await engine.albums()).add(album, ids)
+        print(g().json, { ...r, unknown }, () =>
+          [
+            `Added ${r.added} photos to "${album}" (${r.already} already in it).`,
+            ...unknownLines(unknown),
+          ].join('\n'),
+        )
+        if (unknown.length > 0) setExit(EXIT_SOME_FAILED)
+      })
+    })
+  albums
+    .command('remove')
+    .description('take photos out of an album (they stay in the library)')
+    .argument('<album>')
+    .argument('<photos...>')
+    .action(async (album: string, photos: string[]) => {
+      await withEngine(g(), {}, async (engine) => {
+        const { ids, unknown } = await engine.photoIds(photos)
+        const r = await (await engine.albums()).remove(album, ids)
+        print(g().json, { ...r, unknown }, () =>
+          [`Removed ${r.removed} photos from "${album}".`, ...unknownLines(unknown)].join('\n'),
+        )
+        if (unknown.length > 0) setExit(EXIT_SOME_FAILED)
+      })
+    })
+  albums
+    .command('export')
+    .description('save every album to a JSON file (labelling work is never lost)')
+    .argument('<file>')
+    .action(async (file: string) => {
+      await withEngine(g(), { readOnly: true }, async (engine) => {
+        const r = await engine.exportAlbums(file)
+        print(g().json, r, () => `Exported ${r.albums} albums (${r.members} photos) to ${r.file}.`)
+      })
+    })
+  albums
+    .command('import')
+    .description('merge albums from a JSON file; photos are matched by id, then content, then path')
+    .argument('<file>')
+    .action(async (file: string) => {
+      await withEngine(g(), {}, async (engine) => {
+        const r = await engine.importAlbums(file)
+        print(g().json, r, () =>
+          [
+            `Imported ${r.albums} albums: ${r.added} photos added, ${r.already} already there.`,
+            ...r.unmatched.map((u) => `  ✗ ${u.album}: ${u.path ?? u.id} is not in this library`),
+          ].join('\n'),
+        )
+        if (r.unmatched.length > 0) setExit(EXIT_SOME_FAILED)
+      })
+    })
+
+  program
+    .command('suggest')
+    .description(
+      'photos in no album yet that most likely belong to this one (add them with `tessera albums add`)',
+    )
+    .argument('<album>')
+    .option('-k, --top <n>', 'how many suggestions', parseCount, 20)
+    .action(async (album: string, cmd: { top: number }) => {
+      await withEngine(g(), { readOnly: true }, async (engine) =>
+        printHits(await engine.suggest(album, cmd.top)),
+      )
+    })
+
+  program
+    .command('train')
+    .description(
+      'train the embedding head on your albums; held-out mP@5 before and after; --accept to use it',
+    )
+    .option('--epochs <n>', 'passes over the photos', parseCount)
+    .option('--margin <m>', 'ArcFace angular margin (radians)', Number)
+    .option('--scale <s>', 'ArcFace logit scale', Number)
+    .option('--seed <n>', 'random seed (training is reproducible)', Number)
+    .option('--accept', 'make the new head the one the library uses')
+    .action(
+      async (cmd: { epochs?: number; margin?: number; scale?: number; seed?: number; accept?: boolean }) => {
+        await withEngine(g(), {}, async (engine) => {
+          const r = await engine.train({
+            epochs: cmd.epochs,
+            margin: cmd.margin,
+            scale: cmd.scale,
+            seed: cmd.seed,
+            accept: cmd.accept,
+          })
+          const f = (v: number) => v.toFixed(3)
+          print(g().json, r, () =>
+            [
+              `Trained on ${r.trainPhotos} photos of ${r.albums} albums, ${r.epochs} epochs, ${r.seconds.toFixed(1)} s.`,
+              `Held-out mP@5 ${f(r.before['mP@5'])} → ${f(r.after['mP@5'])} on ${r.heldOutPhotos} photos the new head never saw.`,
+              r.accepted
+                ? `Now using ${r.headVersion}.`
+                : `Saved as ${r.headVersion}; use it with \`tessera heads use ${r.headVersion}\` (or train with --accept).`,
+            ].join('\n'),
+          )
+        })
+      },
+    )
+
   const heads = program
     .command('heads')
     .description('embedding heads: the library-fitted default and the ones trained on your albums')
@@ -426,7 +590,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           : list
               .map((h) => {
                 const metrics = Object.entries(h.metrics)
-                  .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+                  .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`)
                   .join(', ')
                 return `${h.active ? '●' : '○'} ${h.version}  ${h.kind}, ${h.fittedOn} photos, ${h.createdAt.slice(0, 16)}${metrics ? `, ${metrics}` : ''}`
               })

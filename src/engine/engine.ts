@@ -19,11 +19,14 @@ import { clusterPhotos, type ClusterOptions, type PhotoGroup } from './groups/cl
 import { PhotoSearch, type SearchFilters, type SearchHit } from './search/photo-search.js'
 import { FeatureSearch } from './search/feature-search.js'
 import { NoTextTowerError, TextEmbedder } from './text/text-embedder.js'
-import { applyHead, loadHead, type Head } from './head/head.js'
+import { applyHead, loadHead, normalizeRows, saveHead, type Head } from './head/head.js'
+import { trainAndCompare } from './personalize/train-and-compare.js'
+import type { TrainOptions } from './train/train-head.js'
 import { decodeFeature } from './embed/image-embedder.js'
 import { findDuplicates, type DupeGroup, type DupeLevel, type NeighbourFn } from './dupes/index.js'
 import { ivfNeighbours } from './dupes/ivf-neighbours.js'
 import { TrashJournal, type TrashResult, type UndoResult } from './trash/index.js'
+import { AlbumStore, exportAlbums, importAlbums, photoLookup, photoMatcher } from './albums/index.js'
 import type { ExtractorResult, FeatureExtractor, ProgressEvent } from './ports.js'
 import type { FeatureCodec, ProviderName } from './types.js'
 
@@ -59,6 +62,18 @@ export interface LibraryStatus {
   lastProvider: LibrarySettings['lastProvider']
 }
 
+export interface TrainReport {
+  before: { 'mP@5': number }
+  after: { 'mP@5': number }
+  epochs: number
+  seconds: number
+  headVersion: string
+  accepted: boolean
+  albums: number
+  trainPhotos: number
+  heldOutPhotos: number
+}
+
 export interface Problem {
   path: string
   code: string
@@ -87,6 +102,7 @@ export class Engine {
   private matmul: Promise<MatMul> | null = null
   private readonly serial = new Serial()
   private searchValue: PhotoSearch | null = null
+  private albumsValue: Promise<AlbumStore> | null = null
   private trashValue: TrashJournal | null = null
   private textSearchValue: FeatureSearch | null = null
   private textEmbedder: Promise<TextEmbedder> | null = null
@@ -445,6 +461,124 @@ export class Engine {
     return result
   }
 
+  // ---- albums ----
+
+  /** The library's albums (opened on first use; read-only when this engine is). */
+  albums(): Promise<AlbumStore> {
+    this.albumsValue ??= AlbumStore.open(this.layout.db, { readOnly: this.config.readOnly })
+    return this.albumsValue
+  }
+
+  /** Library photo ids for paths; the paths that are not library photos are returned apart. */
+  async photoIds(paths: string[]): Promise<{ ids: string[]; unknown: string[] }> {
+    const byPath = new Map(
+      (await this.store.indexState()).filter((r) => r.status === 'ok').map((r) => [r.path, r.id]),
+    )
+    const ids: string[] = []
+    const unknown: string[] = []
+    for (const p of paths) {
+      const id = byPath.get(path.resolve(p))
+      if (id) ids.push(id)
+      else unknown.push(p)
+    }
+    return { ids, unknown }
+  }
+
+  async exportAlbums(file: string) {
+    return exportAlbums(await this.albums(), photoLookup(this.store), path.resolve(file))
+  }
+
+  async importAlbums(file: string) {
+    return importAlbums(await this.albums(), path.resolve(file), await photoMatcher(this.store))
+  }
+
+  /**
+   * For an album, the photos in no album yet that most likely belong to it: nearest to the album's centre
+   * in the active embedding space. Accepting one is adding it to the album.
+   */
+  async suggest(album: string, k = 20): Promise<SearchHit[]> {
+    const albums = await this.albums()
+    const members = new Set(await albums.members(album))
+    if (members.size === 0) throw new Error(`The album "${album}" is empty: add a few photos first.`)
+    const labelled = new Set((await albums.memberships()).map((m) => m.photoId))
+    const rows = await this.store.get([...members])
+    const dims = rows.find((r) => r.embedding)?.embedding?.length
+    if (!dims) throw new Error(`No photo of "${album}" has an embedding yet.`)
+    const centre = new Float32Array(dims)
+    for (const r of rows) if (r.embedding) for (let d = 0; d < dims; d++) centre[d]! += r.embedding[d]!
+    normalizeRows(centre, dims)
+    const all = await this.store.query(`status = 'ok'`, ['id'])
+    const unlabelled = new Set(all.map((r) => r.id).filter((id) => !labelled.has(id)))
+    return this.photoSearch().similarToVector(centre, k, { ids: unlabelled })
+  }
+
+  // ---- training ----
+
+  /**
+   * Trains a new head on the albums (each album a class): part of every album is held out, and the
+   * held-out mP@5 is measured with the current head and with the new one on the same photos. The new head
+   * is saved as a version; it becomes the library's head only when accepted.
+   */
+  async train(
+    options: TrainOptions & { accept?: boolean; trainFraction?: number } = {},
+  ): Promise<TrainReport> {
+    const { accept = false, trainFraction = 0.5, ...trainOptions } = options
+    const current = await this.heads.current()
+    if (!current) throw new Error('The library has no embeddings yet: index some photos first.')
+    const albums = await this.albums()
+    const names = new Map((await albums.list()).map((a) => [a.id, a.name]))
+    const memberships = await albums.memberships()
+    const rows = await this.store.get([...new Set(memberships.map((m) => m.photoId))])
+    const usable = new Map(
+      rows
+        .filter((r) => r.status === 'ok' && r.feature && r.featureModel === current.model)
+        .map((r) => [r.id, r]),
+    )
+    const albumIds = [
+      ...new Set(memberships.filter((m) => usable.has(m.photoId)).map((m) => m.albumId)),
+    ].sort((a, b) => names.get(a)!.localeCompare(names.get(b)!))
+    if (albumIds.length < 2) {
+      throw new Error(
+        `Training needs at least 2 albums with indexed photos; there ${albumIds.length === 1 ? 'is 1' : `are ${albumIds.length}`}.`,
+      )
+    }
+    const labelsOf = new Map<string, number[]>()
+    for (const m of memberships) {
+      const c = albumIds.indexOf(m.albumId)
+      if (c >= 0 && usable.has(m.photoId)) labelsOf.set(m.photoId, [...(labelsOf.get(m.photoId) ?? []), c])
+    }
+    const ids = [...labelsOf.keys()].sort()
+    const features = new Float32Array(ids.length * current.inputDim)
+    ids.forEach((id, i) =>
+      decodeFeature(usable.get(id)!.feature!, current.codec, features, i * current.inputDim),
+    )
+    const comparison = await trainAndCompare(
+      {
+        ids,
+        features,
+        dim: current.inputDim,
+        labels: ids.map((id) => labelsOf.get(id)!.sort((a, b) => a - b)),
+        classNames: albumIds.map((a) => names.get(a)!),
+      },
+      current,
+      await this.getMatMul(),
+      { ...trainOptions, trainFraction },
+    )
+    await saveHead(this.layout.heads, comparison.head)
+    if (accept) await this.serial.run(() => this.heads.activate(comparison.head))
+    return {
+      before: { 'mP@5': comparison.before },
+      after: { 'mP@5': comparison.after },
+      epochs: comparison.train.settings.epochs,
+      seconds: comparison.seconds,
+      headVersion: comparison.head.version,
+      accepted: accept,
+      albums: albumIds.length,
+      trainPhotos: comparison.trainPhotos,
+      heldOutPhotos: comparison.heldOutPhotos,
+    }
+  }
+
   // ---- heads ----
 
   /** Every saved head, newest first, with its metrics; `active` marks the one in use. */
@@ -577,6 +711,7 @@ export class Engine {
     if (ex?.ok) await (ex.extractor as FeatureExtractor).close()
     if (this.matmul) await (await this.matmul).close()
     await this.searchValue?.close()
+    if (this.albumsValue) await (await this.albumsValue.catch(() => null))?.close()
     await this.textSearchValue?.close()
     if (this.textEmbedder) await (await this.textEmbedder.catch(() => null))?.close()
     this.store.close()
