@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander'
 import { Engine, type EngineConfig, type IndexSummary } from '../engine/engine.js'
 import type { SearchFilters, SearchHit } from '../engine/search/photo-search.js'
 import type { DupeLevel } from '../engine/dupes/index.js'
+import { ContinuousTrainer, type ContinuousEvent } from '../engine/personalize/continuous-trainer.js'
 import { resolveLibraryDir } from '../engine/library/paths.js'
 import { doctorReport, formatDoctor } from '../engine/doctor.js'
 import type { ProviderName } from '../engine/types.js'
@@ -37,6 +38,16 @@ function parseDate(value: string): string {
     throw new CliError(`Expected a date like 2024-07-31, got "${value}".`)
   }
   return value
+}
+
+function continuousText(e: ContinuousEvent): string {
+  if (e.type === 'training') return `Albums changed: retraining on ${e.albums} albums…`
+  if (e.type === 'skipped') return `Not retrained: ${e.reason}`
+  const r = e.report
+  const figures = `held-out mP@5 ${r.before['mP@5'].toFixed(3)} → ${r.after['mP@5'].toFixed(3)}`
+  return e.type === 'accepted'
+    ? `Now using ${r.headVersion} (${figures}).`
+    : `Proposed ${r.headVersion} (${figures}): \`tessera heads use ${r.headVersion}\` to use it.`
 }
 
 function unknownLines(paths: string[]): string[] {
@@ -173,23 +184,46 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('index the roots (and these folders), then keep the library in step until interrupted')
     .argument('[folders...]')
     .addOption(new Option('--polling', 'poll the file system (network shares)'))
-    .action(async (folders: string[], cmd: { polling?: boolean }) => {
-      await withEngine(g(), {}, async (engine) => {
-        if (cmd.polling !== undefined) await engine.updateSettings({ polling: cmd.polling })
-        const first = await engine.index(folders)
-        print(g().json, { event: 'indexed', ...indexJson(first) }, () => summaryText(first))
-        const watcher = await engine.watch({
-          onBatch: (s) => print(g().json, { event: 'changed', ...indexJson(s) }, () => summaryText(s)),
-          onError: (e) => process.stderr.write(`watch error: ${(e as Error).message}\n`),
+    .option('--continuous', 'continuous training: retrain the head when albums change (remembered)')
+    .option('--no-continuous', 'turn continuous training off (remembered)')
+    .option(
+      '--auto-accept',
+      'in continuous mode, use a retrained head by itself when it is better (remembered)',
+    )
+    .option('--no-auto-accept', 'only propose retrained heads (remembered)')
+    .action(
+      async (folders: string[], cmd: { polling?: boolean; continuous?: boolean; autoAccept?: boolean }) => {
+        await withEngine(g(), {}, async (engine) => {
+          if (cmd.polling !== undefined) await engine.updateSettings({ polling: cmd.polling })
+          if (cmd.continuous !== undefined)
+            await engine.updateSettings({ continuousTraining: cmd.continuous })
+          if (cmd.autoAccept !== undefined)
+            await engine.updateSettings({ autoAcceptImprovements: cmd.autoAccept })
+          const first = await engine.index(folders)
+          print(g().json, { event: 'indexed', ...indexJson(first) }, () => summaryText(first))
+          const watcher = await engine.watch({
+            onBatch: (s) => print(g().json, { event: 'changed', ...indexJson(s) }, () => summaryText(s)),
+            onError: (e) => process.stderr.write(`watch error: ${(e as Error).message}\n`),
+          })
+          const trainer = engine.settings.continuousTraining
+            ? new ContinuousTrainer(engine, {
+                autoAccept: engine.settings.autoAcceptImprovements,
+                onEvent: (e) => print(g().json, { event: e.type, ...e }, () => continuousText(e)),
+              })
+            : null
+          await trainer?.start()
+          process.stderr.write(
+            `Watching ${engine.settings.roots.join(', ')}${trainer ? ', training continuously' : ''} (Ctrl+C to stop)\n`,
+          )
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve)
+            process.once('SIGTERM', resolve)
+          })
+          await trainer?.stop()
+          await watcher.close()
         })
-        process.stderr.write(`Watching ${engine.settings.roots.join(', ')} (Ctrl+C to stop)\n`)
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve)
-          process.once('SIGTERM', resolve)
-        })
-        await watcher.close()
-      })
-    })
+      },
+    )
 
   program
     .command('status')

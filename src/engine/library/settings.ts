@@ -12,6 +12,10 @@ export const settingsSchema = z.object({
   providers: z.array(providerName),
   /** Poll the file system instead of native events (network shares). */
   polling: z.boolean(),
+  /** Continuous mode: retrain the head in the background when the albums change. */
+  continuousTraining: z.boolean(),
+  /** In continuous mode, switch to a retrained head by itself when it scores better on held-out photos. */
+  autoAcceptImprovements: z.boolean(),
   /** The head whose embeddings the library uses; null until the first one is fitted. */
   activeHead: z.string().nullable(),
   /** The provider that actually ran last time, and why the others did not. */
@@ -35,6 +39,8 @@ export function defaultSettings(): LibrarySettings {
     model: DEFAULT_MODEL,
     providers: ['cuda', 'dml', 'coreml', 'cpu'],
     polling: false,
+    continuousTraining: false,
+    autoAcceptImprovements: false,
     activeHead: null,
     lastProvider: null,
   }
