@@ -8,6 +8,7 @@
  * - similarity: similar-photo query p50/p95 at 100,000 and 1,000,000 vectors, exactness, memory.
  * - dupes: duplicate detection over 100,000 photos.
  * - training: seconds per epoch of the ArcFace head at 10,000 and 100,000 photos, 100 albums.
+ * - reprojection: applying a new head to 100,000 photos (no decoding).
  *
  * Each measurement runs in a child process of its own, so peak RSS is that phase's alone.
  */
@@ -69,15 +70,25 @@ async function benchIndexing(): Promise<Json> {
   const library = await freshDir('camera-library')
   const full = await phase('index.ts', [path.join(CACHE, 'camera'), library])
   const ratio = (full.photosPerSecond as number) / (floor.photosPerSecond as number)
+  // Both phases are CPU-bound on every core, so on a machine doing nothing else the throughput ratio is the
+  // ratio of CPU time per photo; it is also the steadier figure on a shared machine.
+  const cpuRatio = (floor.cpuMsPerPhoto as number) / (full.cpuMsPerPhoto as number)
   return {
+    cpuRatio: Number(cpuRatio.toFixed(3)),
     photos: photos.length,
     megapixels: 12,
     decodeOnly: floor,
     indexing: full,
     ratio: Number(ratio.toFixed(3)),
     target: '>= 0.8',
-    met: ratio >= 0.8,
+    met: ratio >= 0.8 && cpuRatio >= 0.8,
   }
+}
+
+async function benchReprojection(): Promise<Json> {
+  log('re-projecting 100,000 photos with a new head')
+  const r = await phase('reproject.ts', ['100000'])
+  return { ...r, what: 'every stored feature through Dense(1280→64) + L2, written in one commit' }
 }
 
 async function benchRescan(): Promise<Json> {
@@ -104,6 +115,7 @@ const SECTIONS: Record<string, () => Promise<Json>> = {
   similarity: benchSimilarity,
   dupes: benchDupes,
   training: benchTraining,
+  reprojection: benchReprojection,
 }
 
 function gitCommit(): string {
@@ -133,7 +145,7 @@ function markdown(results: Json): string {
       `| decode only (sharp → 224×224) | ${(f.photosPerSecond as number).toFixed(2)} | ${(f.peakRssMiB as number).toFixed(0)} MiB |`,
       `| full indexing (${i.provider}) | ${(i.photosPerSecond as number).toFixed(2)} | ${(i.peakRssMiB as number).toFixed(0)} MiB |`,
       '',
-      `Ratio ${idx.ratio} (target ${idx.target}): ${idx.met ? 'met' : 'NOT met'}.`,
+      `Ratio ${idx.ratio} (target ${idx.target}): ${idx.met ? 'met' : 'NOT met'}. CPU time per photo: decode only ${(f.cpuMsPerPhoto as number).toFixed(1)} ms, indexing ${(i.cpuMsPerPhoto as number).toFixed(1)} ms (ratio ${idx.cpuRatio}).`,
       '',
     )
   }
@@ -147,7 +159,7 @@ function markdown(results: Json): string {
       '',
     )
   }
-  for (const name of ['similarity', 'dupes', 'training']) {
+  for (const name of ['similarity', 'dupes', 'training', 'reprojection']) {
     const section = results[name]
     if (section) lines.push(`## ${name}`, '', '```json', JSON.stringify(section, null, 2), '```', '')
   }

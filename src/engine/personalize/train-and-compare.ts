@@ -1,7 +1,8 @@
 import { applyHead, type Head } from '../head/head.js'
 import type { MatMul } from '../linalg/ort-matmul.js'
 import { meanPrecisionAtK } from '../eval/retrieval-metric.js'
-import { trainHead, type TrainOptions, type TrainResult } from '../train/train-head.js'
+import type { TrainOptions, TrainResult } from '../train/train-head.js'
+import { trainHeadInWorker } from '../train/train-worker.js'
 import { splitByClass } from './split.js'
 
 /** Labelled photos with their backbone features (decoded). */
@@ -68,7 +69,8 @@ export async function trainAndCompare(
   const { train, heldOut } = splitByClass(members, trainFraction)
   const trainSet = subset(set, (id) => train.has(id))
   const heldSet = subset(set, (id) => heldOut.has(id))
-  const result = await trainHead(
+  // In a worker thread: training never blocks indexing, search or the engine's requests.
+  const result = await trainHeadInWorker(
     { features: trainSet.features, dim: set.dim, labels: trainSet.labels, classNames: set.classNames },
     {
       ...trainOptions,

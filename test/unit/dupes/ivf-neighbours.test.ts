@@ -27,7 +27,8 @@ describe('ivfNeighbours', () => {
       for (let i = 0; i < 40; i++) {
         const e = unit(centre.map((x) => x + (rnd() - 0.5) * 0.6))
         photos.push({ id: `s${s}-${i}`, embedding: e })
-        if (i % 10 === 0) photos.push({ id: `s${s}-${i}-twin`, embedding: unit(e.map((x) => x + (rnd() - 0.5) * 0.05)) })
+        if (i % 10 === 0)
+          photos.push({ id: `s${s}-${i}-twin`, embedding: unit(e.map((x) => x + (rnd() - 0.5) * 0.05)) })
       }
     }
     const { neighbours } = await ivfNeighbours(photos, mm, { floor: 0.7 })

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../../../src/engine/linalg/symmetric-eigen.js'
+import { trainHead, TrainingDataError, type TrainProgress } from '../../../src/engine/train/train-head.js'
+import { defaultEntry, trainHeadInWorker } from '../../../src/engine/train/train-worker.js'
+
+function data(n = 120, dim = 16, classes = 3, seed = 1) {
+  const random = seededRandom(seed)
+  const labels = Array.from({ length: n }, (_, i) => [i % classes])
+  const features = new Float32Array(n * dim)
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) features[i * dim + j] = random() + (j === labels[i]![0] ? 2 : 0)
+  }
+  return { features, dim, labels, classNames: Array.from({ length: classes }, (_, c) => `album ${c}`) }
+}
+
+describe('trainHeadInWorker', () => {
+  it('finds its entry beside itself: the .ts one from sources, the .js one in a bundle', () => {
+    expect(defaultEntry('file:///app/src/engine/train/train-worker.ts')).toEqual({
+      entry: new URL('file:///app/src/engine/train/train-worker-entry.ts'),
+      typescript: true,
+    })
+    expect(defaultEntry('file:///app/out/main/index.js')).toEqual({
+      entry: new URL('file:///app/out/main/train-worker-entry.js'),
+      typescript: false,
+    })
+  })
+
+  it('trains in a worker thread with progress events, bit for bit as in this thread', async () => {
+    const d = data()
+    const events: TrainProgress[] = []
+    const options = { epochs: 6, seed: 3, validation: data(60, 16, 3, 2) }
+    const inWorker = await trainHeadInWorker(d, { ...options, onProgress: (e) => events.push(e) })
+    expect(events.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(events[0]!.validationMpAt5).toBeGreaterThan(0)
+    expect(inWorker.weights).toBeInstanceOf(Float32Array)
+    expect(inWorker.history).toHaveLength(6)
+    const here = await trainHead(d, options)
+    expect(Buffer.from(inWorker.weights.buffer).equals(Buffer.from(here.weights.buffer))).toBe(true)
+    expect(Buffer.from(inWorker.bias.buffer).equals(Buffer.from(here.bias.buffer))).toBe(true)
+    expect(d.features.length).toBe(120 * 16) // copied, not moved
+  })
+
+  it('keeps this thread free while it trains', async () => {
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 5)
+    const started = performance.now()
+    await trainHeadInWorker(data(2000, 64, 10), { epochs: 15 })
+    clearInterval(timer)
+    const elapsed = performance.now() - started
+    expect(ticks).toBeGreaterThan(elapsed / 5 / 4) // the timer kept firing (loosely: shared CI machines)
+  })
+
+  it('moves the features instead of copying them when asked', async () => {
+    const d = data()
+    const result = await trainHeadInWorker(d, { epochs: 1, transfer: true })
+    expect(result.history).toHaveLength(1)
+    expect(d.features.length).toBe(0) // detached
+  })
+
+  it('is cancelled by its signal: the worker is stopped and the promise rejects with the reason', async () => {
+    const controller = new AbortController()
+    const events: TrainProgress[] = []
+    const run = trainHeadInWorker(data(), {
+      epochs: 100_000,
+      signal: controller.signal,
+      onProgress: (e) => {
+        events.push(e)
+        if (e.epoch === 3) controller.abort()
+      },
+    })
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' })
+    const seen = events.length
+    await new Promise((r) => setTimeout(r, 100))
+    expect(events.length).toBe(seen) // nothing arrives after the cancellation
+    expect(seen).toBeGreaterThanOrEqual(3)
+    await expect(trainHeadInWorker(data(), { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    })
+  })
+
+  it('passes errors back with their type and plain message', async () => {
+    const d = data()
+    const error = await trainHeadInWorker({ ...d, labels: d.labels.map(() => [0]) }).catch((e) => e)
+    expect(error).toBeInstanceOf(TrainingDataError)
+    expect(error.message).toBe(
+      'Training needs at least 2 albums with photos, to learn what tells them apart; there is 1.',
+    )
+    await expect(trainHeadInWorker(d, { margin: -1 })).rejects.toThrow(RangeError)
+  })
+
+  it('stops training when a progress listener throws, with that error', async () => {
+    const run = trainHeadInWorker(data(), {
+      epochs: 1000,
+      onProgress: () => {
+        throw new Error('listener failed')
+      },
+    })
+    await expect(run).rejects.toThrow('listener failed')
+  })
+
+  it('says so when the worker cannot start', async () => {
+    const entry = new URL('./no-such-entry.js', import.meta.url)
+    await expect(trainHeadInWorker(data(), { entry })).rejects.toThrow(
+      /^The training worker could not start: /,
+    )
+  })
+})
