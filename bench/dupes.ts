@@ -13,6 +13,7 @@
  * `npx tsx bench/dupes.ts` runs it alone; `npm run bench -- dupes` runs it as a section of the benchmark. The
  * measurement runs in a child process of its own, so the peak RSS is its alone.
  */
+import { seededRandom } from '../src/engine/linalg/symmetric-eigen.js'
 import { spawn } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
@@ -32,15 +33,7 @@ const DIMS = 64
 
 type Json = Record<string, unknown>
 
-function rng(seed: number): () => number {
-  let a = seed | 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
+const rng = seededRandom
 
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())

@@ -11,6 +11,7 @@
  * Called by bench/run.ts, or alone: `npx tsx bench/similarity.ts` prints JSON. Environment:
  * TESSERA_BENCH_SIMILARITY_SIZES (default "100000,1000000"), TESSERA_BENCH_SIMILARITY_QUERIES (default 200).
  */
+import { seededRandom } from '../src/engine/linalg/symmetric-eigen.js'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -35,16 +36,7 @@ function log(message: string): void {
   process.stderr.write(`[bench:similarity] ${message}\n`)
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
+const rng = seededRandom
 
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())

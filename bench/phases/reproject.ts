@@ -4,7 +4,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { PhotoStore, type PhotoRow } from '../../src/engine/store/photo-store.js'
+import { blankPhotoRow, PhotoStore, type PhotoRow } from '../../src/engine/store/photo-store.js'
 import { HeadManager } from '../../src/engine/head/head-manager.js'
 import { MatMul } from '../../src/engine/linalg/ort-matmul.js'
 import { seededRandom } from '../../src/engine/linalg/symmetric-eigen.js'
@@ -20,31 +20,9 @@ for (let start = 0; start < N; start += 10_000) {
   const rows: PhotoRow[] = []
   for (let i = start; i < Math.min(N, start + 10_000); i++) {
     rows.push({
-      id: randomUUID(),
-      path: `/photos/${i}.jpg`,
-      root: '/photos',
-      size: 1,
-      mtimeMs: 1,
-      hash: null,
-      status: 'ok',
-      errorCode: null,
-      error: null,
-      format: 'jpeg',
-      width: 1,
-      height: 1,
-      takenAt: null,
-      cameraMake: null,
-      cameraModel: null,
-      latitude: null,
-      longitude: null,
-      altitude: null,
-      phash: null,
-      dhash: null,
+      ...blankPhotoRow({ id: randomUUID(), path: `/photos/${i}.jpg`, root: '/photos', size: 1, mtimeMs: 1 }),
       feature: Uint8Array.from({ length: DIM }, () => Math.floor(random() * 40)),
       featureModel: 'm@1',
-      embedding: null,
-      headVersion: null,
-      indexedAt: 0,
     })
   }
   await store.upsert(rows)

@@ -15,7 +15,7 @@ import type { FileHandle } from 'node:fs/promises'
 import type { Stats } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
-import { writeFileAtomic } from '../library/atomic-file.js'
+import { writeFileAtomic, syncDir } from '../library/atomic-file.js'
 import { acquireLibraryLock } from '../library/lock.js'
 import { AlbumError } from './album-error.js'
 import {
@@ -167,19 +167,6 @@ async function load(dir: string): Promise<Loaded> {
     await new Promise((r) => setTimeout(r, 20 * (attempt + 1)))
   }
   throw damaged(path.join(dir, JOURNAL_FILE), 'records are missing between the snapshot and the journal')
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await fs.open(dir, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch {
-    /* not supported everywhere (Windows); best effort */
-  }
 }
 
 /** Snapshot temp files a crash left behind (writeFileAtomic names them `<target>.<pid>.<random>.tmp`). */

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import path from 'node:path'
 import type { ExtractorResult, FeatureExtractor, PhotoDecoder, ProgressEvent } from '../ports.js'
 import type { IndexState, PhotoRow } from '../store/photo-store.js'
-import type { PhotoStore } from '../store/photo-store.js'
+import { blankPhotoRow, type PhotoStore } from '../store/photo-store.js'
 import type { ThumbnailCache } from '../store/thumbnail-cache.js'
 import type { DecodedPhoto } from '../types.js'
 import { planScan } from '../scan/plan.js'
@@ -66,33 +66,7 @@ function errorInfo(error: unknown): { code: string; reason: string } {
 }
 
 function emptyRow(id: string, file: FoundFile): PhotoRow {
-  return {
-    id,
-    path: file.path,
-    root: file.root,
-    size: file.size,
-    mtimeMs: file.mtimeMs,
-    hash: null,
-    status: 'ok',
-    errorCode: null,
-    error: null,
-    format: null,
-    width: null,
-    height: null,
-    takenAt: null,
-    cameraMake: null,
-    cameraModel: null,
-    latitude: null,
-    longitude: null,
-    altitude: null,
-    phash: null,
-    dhash: null,
-    feature: null,
-    featureModel: null,
-    embedding: null,
-    headVersion: null,
-    indexedAt: Date.now(),
-  }
+  return blankPhotoRow({ id, path: file.path, root: file.root, size: file.size, mtimeMs: file.mtimeMs })
 }
 
 function failedRow(id: string, file: FoundFile, hash: string | null, code: string, reason: string): PhotoRow {

@@ -25,7 +25,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   await syncDir(path.dirname(target))
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** fsync a folder, so a rename in it is durable (best effort: not supported everywhere). */
+export async function syncDir(dir: string): Promise<void> {
   // Directory fsync makes the rename durable on Linux; it is not supported everywhere (Windows), which is fine.
   try {
     const handle = await fs.open(dir, 'r')

@@ -3,8 +3,8 @@ import { normalizeRows } from '../head/head.js'
 import type { PhotoStore } from '../store/photo-store.js'
 import { sqlString } from '../store/photo-store.js'
 import type { FeatureCodec } from '../types.js'
-import { makeFilter, type SearchFilters, type SearchHit } from './photo-search.js'
-import { SimilarityIndex } from './similarity-index.js'
+import { indexRows, makeFilter, type PhotoMeta, type SearchFilters, type SearchHit } from './photo-search.js'
+import type { SimilarityIndex } from './similarity-index.js'
 
 /**
  * Search in the backbone's own space (CLIP's 512-d image features), where a text embedding can be
@@ -12,7 +12,7 @@ import { SimilarityIndex } from './similarity-index.js'
  */
 export class FeatureSearch {
   private index: SimilarityIndex | null = null
-  private meta = new Map<string, { path: string; takenAt: string | null; format: string | null }>()
+  private meta = new Map<string, PhotoMeta>()
   private builtAt = -1
 
   constructor(
@@ -34,16 +34,12 @@ export class FeatureSearch {
     const vectors = new Float32Array(rows.length * dims)
     rows.forEach((r, i) => decodeFeature(r.feature!, this.codec, vectors, i * dims))
     normalizeRows(vectors, dims)
-    const index = new SimilarityIndex(dims)
-    index.upsert(
-      rows.map((r) => r.id),
-      vectors,
-    )
+    const built = indexRows(rows, dims, vectors)
     await this.index?.close()
-    this.index = index
-    this.meta = new Map(rows.map((r) => [r.id, { path: r.path, takenAt: r.takenAt, format: r.format }]))
+    this.index = built.index
+    this.meta = built.meta
     this.builtAt = version
-    return index
+    return built.index
   }
 
   async search(query: Float32Array, k: number, filters: SearchFilters = {}): Promise<SearchHit[]> {

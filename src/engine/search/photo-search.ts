@@ -1,5 +1,5 @@
 import path from 'node:path'
-import type { PhotoStore } from '../store/photo-store.js'
+import type { PhotoRow, PhotoStore } from '../store/photo-store.js'
 import { isInside } from '../scan/ignore.js'
 import { SimilarityIndex, type Neighbour } from './similarity-index.js'
 
@@ -22,7 +22,7 @@ export interface SearchHit {
   score: number
 }
 
-interface PhotoMeta {
+export interface PhotoMeta {
   path: string
   takenAt: string | null
   format: string | null
@@ -56,6 +56,23 @@ export function makeFilter(
   }
 }
 
+/** An index over rows' vectors (row-major, in the rows' order), with what filters need to know of each. */
+export function indexRows(
+  rows: ReadonlyArray<Pick<PhotoRow, 'id' | 'path' | 'takenAt' | 'format'>>,
+  dims: number,
+  vectors: Float32Array,
+): { index: SimilarityIndex; meta: Map<string, PhotoMeta> } {
+  const index = new SimilarityIndex(dims)
+  index.upsert(
+    rows.map((r) => r.id),
+    vectors,
+  )
+  return {
+    index,
+    meta: new Map(rows.map((r) => [r.id, { path: r.path, takenAt: r.takenAt, format: r.format }])),
+  }
+}
+
 /**
  * Similar-photo search: an exact in-memory index of every photo's embedding (SimilarityIndex), rebuilt
  * from the store whenever the store has changed since it was built. Filters are checked only on the
@@ -81,16 +98,12 @@ export class PhotoSearch {
         'embedding',
       ])
       const dims = rows[0]?.embedding?.length ?? 64
-      const index = new SimilarityIndex(dims)
       const vectors = new Float32Array(rows.length * dims)
       rows.forEach((r, i) => vectors.set(r.embedding!, i * dims))
-      index.upsert(
-        rows.map((r) => r.id),
-        vectors,
-      )
+      const built = indexRows(rows, dims, vectors)
       await this.index?.close()
-      this.index = index
-      this.meta = new Map(rows.map((r) => [r.id, { path: r.path, takenAt: r.takenAt, format: r.format }]))
+      this.index = built.index
+      this.meta = built.meta
       this.builtAt = version
     })().finally(() => (this.building = null))
     await this.building

@@ -45,6 +45,33 @@ export interface PhotoRow {
   indexedAt: number
 }
 
+/** A row with nothing known yet but where the file is: every other column empty (null). */
+export function blankPhotoRow(file: Pick<PhotoRow, 'id' | 'path' | 'root' | 'size' | 'mtimeMs'>): PhotoRow {
+  return {
+    ...file,
+    hash: null,
+    status: 'ok',
+    errorCode: null,
+    error: null,
+    format: null,
+    width: null,
+    height: null,
+    takenAt: null,
+    cameraMake: null,
+    cameraModel: null,
+    latitude: null,
+    longitude: null,
+    altitude: null,
+    phash: null,
+    dhash: null,
+    feature: null,
+    featureModel: null,
+    embedding: null,
+    headVersion: null,
+    indexedAt: Date.now(),
+  }
+}
+
 /** The light columns a scan needs to decide what changed. */
 export type IndexState = Pick<
   PhotoRow,

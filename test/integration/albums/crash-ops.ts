@@ -2,6 +2,7 @@
  * The deterministic work of the kill -9 test: the child process performs these operations in order, and
  * the test replays them on a plain model to know what a prefix of them must look like.
  */
+import { seededRandom } from '../../../src/engine/linalg/symmetric-eigen.js'
 import type { AlbumStore } from '../../../src/engine/albums/album-store.js'
 
 export type CrashOp =
@@ -14,17 +15,7 @@ export type CrashOp =
 
 export const BASE_ALBUMS = ['Base 0', 'Base 1', 'Base 2', 'Base 3']
 
-/** mulberry32: a small seeded PRNG, so the child and the test agree on every operation. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = seededRandom
 
 /** Operations of one round; they touch the base albums and albums of their own round only. */
 export function crashOps(round: number, count: number): CrashOp[] {

@@ -1,15 +1,8 @@
+import { seededRandom } from '../../../src/engine/linalg/symmetric-eigen.js'
 import type { DupePhoto } from '../../../src/engine/dupes/index.js'
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed | 0
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), the engine's own. */
+export const rng = seededRandom
 
 export function randomHash(random: () => number): string {
   let hex = ''

@@ -1,16 +1,8 @@
+import { seededRandom } from '../../../src/engine/linalg/symmetric-eigen.js'
 import type { Neighbour } from '../../../src/engine/search/similarity-index.js'
 
-/** A small deterministic generator (mulberry32), so that failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), the engine's own. */
+export const rng = seededRandom
 
 export function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
