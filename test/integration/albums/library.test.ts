@@ -5,35 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AlbumStore } from '../../../src/engine/albums/album-store.js'
 import { exportAlbums, importAlbums } from '../../../src/engine/albums/album-io.js'
 import { photoLookup, photoMatcher } from '../../../src/engine/albums/photo-matching.js'
-import { PhotoStore, type PhotoRow } from '../../../src/engine/store/photo-store.js'
+import { blankPhotoRow, PhotoStore, type PhotoRow } from '../../../src/engine/store/photo-store.js'
 import { tempDir } from '../support.js'
 
 function photo(id: string, file: string, hash: string | null): PhotoRow {
   return {
-    id,
-    path: file,
-    root: '/lib',
-    size: 1000,
-    mtimeMs: 0,
+    ...blankPhotoRow({ id, path: file, root: '/lib', size: 1000, mtimeMs: 0 }),
     hash,
     status: hash ? 'ok' : 'failed',
-    errorCode: null,
-    error: null,
     format: 'jpeg',
     width: 10,
     height: 10,
-    takenAt: null,
-    cameraMake: null,
-    cameraModel: null,
-    latitude: null,
-    longitude: null,
-    altitude: null,
-    phash: null,
-    dhash: null,
-    feature: null,
-    featureModel: null,
-    embedding: null,
-    headVersion: null,
     indexedAt: 0,
   }
 }
