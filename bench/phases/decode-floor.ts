@@ -2,7 +2,6 @@
 // nothing else; the same concurrency as the indexer's decoders. Prints one JSON line.
 import fs from 'node:fs/promises'
 import { decodeModelInputOnly } from '../../src/engine/decode/index.js'
-import { mapLimit } from '../../src/engine/scan/walk.js'
 
 const [listFile, concurrency = '3'] = process.argv.slice(2)
 const files = JSON.parse(await fs.readFile(listFile!, 'utf8')) as string[]
@@ -23,4 +22,22 @@ process.stdout.write(
 function cpuMs(since: NodeJS.CpuUsage): number {
   const u = process.cpuUsage(since)
   return (u.user + u.system) / 1000
+}
+
+/** Runs `fn` over items with at most `limit` in flight. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!)
+    }
+  })
+  await Promise.all(workers)
+  return out
 }

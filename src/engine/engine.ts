@@ -3,9 +3,11 @@ import path from 'node:path'
 import { libraryLayout, type LibraryLayout } from './library/paths.js'
 import { loadSettings, saveSettings, type LibrarySettings } from './library/settings.js'
 import { acquireLibraryLock } from './library/lock.js'
+import { Serial } from './library/serial.js'
 import { PhotoStore, sqlString, type PhotoRow } from './store/photo-store.js'
 import { ThumbnailCache } from './store/thumbnail-cache.js'
-import { walkRoots, describeFsError, type FoundFile } from './scan/walk.js'
+import { walkRoots, type FoundFile } from './scan/walk.js'
+import { describeFsError } from './decode/read-photo-file.js'
 import { isInside, isPhotoFile, makeIgnore } from './scan/ignore.js'
 import { Indexer, type IndexReport } from './index/indexer.js'
 import { HeadManager } from './head/head-manager.js'
@@ -83,23 +85,14 @@ export interface Problem {
 /** Up to this many photos, duplicate finding asks the exact index (about 1 ms a query at this size). */
 const EXACT_DUPE_NEIGHBOURS_UP_TO = 20_000
 
-/** A simple async mutex: every change to the library happens one at a time. */
-class Serial {
-  private tail: Promise<unknown> = Promise.resolve()
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn, fn)
-    this.tail = result.catch(() => undefined)
-    return result
-  }
-}
-
 /**
  * The composition root: one library, its store, model and head, and every operation on them. Plain Node:
  * the CLI, the browser-mode server and the Electron shell all drive this same object.
  */
 export class Engine {
   private extractor: Promise<ExtractorResult> | null = null
-  private matmul: Promise<MatMul> | null = null
+  private matmulValue: Promise<MatMul> | null = null
+  /** Every change to the library happens one at a time. */
   private readonly serial = new Serial()
   private searchValue: PhotoSearch | null = null
   private albumsValue: Promise<AlbumStore> | null = null
@@ -120,7 +113,7 @@ export class Engine {
     this.heads = new HeadManager({
       store,
       headsDir: layout.heads,
-      matmul: () => this.getMatMul(),
+      matmul: () => this.matmul(),
       getActive: () => this.settingsValue.activeHead,
       setActive: (version) => this.updateSettings({ activeHead: version }),
       onProgress: config.onProgress,
@@ -174,9 +167,10 @@ export class Engine {
     return this.config.providers ?? this.settingsValue.providers
   }
 
-  private getMatMul(): Promise<MatMul> {
-    this.matmul ??= MatMul.create()
-    return this.matmul
+  /** The engine's matrix-product session (one per engine; heads, groups and training share it). */
+  matmul(): Promise<MatMul> {
+    this.matmulValue ??= MatMul.create()
+    return this.matmulValue
   }
 
   /** The installed active pack's model id and feature codec, from its manifest alone (no session). */
@@ -216,8 +210,8 @@ export class Engine {
       const roots = [...this.settingsValue.roots]
       for (const folder of folders) {
         const abs = path.resolve(folder)
-        const st = await fs.stat(abs).catch((e: unknown) => {
-          throw new Error(`Cannot add ${folder}: ${describeFsError(e)}`)
+        const st = await fs.stat(abs).catch(async (e: unknown) => {
+          throw new Error(`Cannot add ${folder}: ${await describeFsError(e, abs)}`)
         })
         if (!st.isDirectory()) throw new Error(`Cannot add ${folder}: it is not a folder.`)
         if (isInside(abs, this.layout.dir))
@@ -425,7 +419,7 @@ export class Engine {
     const neighbours: NeighbourFn =
       embedded.length <= EXACT_DUPE_NEIGHBOURS_UP_TO
         ? (id, k) => search.neighboursOf(id, k)
-        : (await ivfNeighbours(embedded, await this.getMatMul())).neighbours
+        : (await ivfNeighbours(embedded, await this.matmul())).neighbours
     const groups = await findDuplicates(rows, {
       level,
       similar,
@@ -561,7 +555,7 @@ export class Engine {
         classNames: albumIds.map((a) => names.get(a)!),
       },
       current,
-      await this.getMatMul(),
+      await this.matmul(),
       { ...trainOptions, trainFraction },
     )
     await saveHead(this.layout.heads, comparison.head)
@@ -623,7 +617,7 @@ export class Engine {
     const pathOf = new Map(rows.map((r) => [r.id, r.path]))
     const result = await clusterPhotos(
       rows.map((r) => ({ id: r.id, embedding: r.embedding!, takenAt: r.takenAt })),
-      await this.getMatMul(),
+      await this.matmul(),
       options,
     )
     return {
@@ -665,7 +659,7 @@ export class Engine {
       name: path.basename(file),
     })
     const [feature] = await ex.extractor.embed([decoded.modelInput])
-    return applyHead(head, decodeFeature(feature!, head.codec), 1, await this.getMatMul())
+    return applyHead(head, decodeFeature(feature!, head.codec), 1, await this.matmul())
   }
 
   /**
@@ -709,7 +703,7 @@ export class Engine {
   async close(): Promise<void> {
     const ex = this.extractor ? await this.extractor : null
     if (ex?.ok) await (ex.extractor as FeatureExtractor).close()
-    if (this.matmul) await (await this.matmul).close()
+    if (this.matmulValue) await (await this.matmulValue).close()
     await this.searchValue?.close()
     if (this.albumsValue) await (await this.albumsValue.catch(() => null))?.close()
     await this.textSearchValue?.close()

@@ -50,15 +50,7 @@ const simpleRecord = z.discriminatedUnion('op', [
 /** Several changes committed together (an import): all of them or none. */
 const batchRecord = z.object({ op: z.literal('batch'), ops: z.array(simpleRecord), at: timeSchema })
 
-export const albumRecordSchema = z.discriminatedUnion('op', [
-  createRecord,
-  renameRecord,
-  deleteRecord,
-  addRecord,
-  removeRecord,
-  forgetRecord,
-  batchRecord,
-])
+export const albumRecordSchema = z.discriminatedUnion('op', [...simpleRecord.options, batchRecord])
 export type AlbumRecord = z.infer<typeof albumRecordSchema>
 export type SimpleAlbumRecord = z.infer<typeof simpleRecord>
 

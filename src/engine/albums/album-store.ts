@@ -12,6 +12,7 @@
  * await albums.add('holidays', [photo.id]) // names are case-insensitive
  * await albums.close()
  */
+import { Serial } from '../library/serial.js'
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { AlbumError } from './album-error.js'
@@ -54,16 +55,6 @@ export interface MergeResult {
   created: number
   added: number
   already: number
-}
-
-/** One change at a time; a failed change does not block the next. */
-class Serial {
-  private tail: Promise<unknown> = Promise.resolve()
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn, fn)
-    this.tail = result.catch(() => undefined)
-    return result
-  }
 }
 
 function cleanPhotoIds(photoIds: readonly string[]): string[] {

@@ -22,6 +22,11 @@ async function isSymlink(file: string): Promise<boolean> {
   }
 }
 
+/** A plain-language reason for a file-system error on `file`, for the Problems list and error messages. */
+export async function describeFsError(error: unknown, file: string): Promise<string> {
+  return reasonFor((error as NodeJS.ErrnoException | undefined)?.code, file)
+}
+
 async function reasonFor(code: string | undefined, file: string): Promise<string> {
   switch (code) {
     case 'ENOENT':

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { Engine, type EngineConfig } from '../engine.js'
 import { decodeFeature } from '../embed/image-embedder.js'
 import { normalizeRows, type Head } from '../head/head.js'
-import { MatMul } from '../linalg/ort-matmul.js'
+import type { MatMul } from '../linalg/ort-matmul.js'
 import { trainAndCompare } from '../personalize/train-and-compare.js'
 import type { TrainOptions } from '../train/train-head.js'
 import type { PhotoRow } from '../store/photo-store.js'
@@ -106,6 +106,7 @@ export async function evaluateFolder(
               head,
               config.trainSplit,
               config.train,
+              await engine.matmul(),
             ),
       failed: summary.failed,
       seconds: (performance.now() - started) / 1000,
@@ -123,28 +124,24 @@ async function trainOnSplit(
   head: Head,
   trainSplit: number,
   train: TrainOptions = {},
+  mm: MatMul,
 ): Promise<NonNullable<EvalReport['training']>> {
   const classNames = [...new Set(labels)].sort()
-  const mm = await MatMul.create()
-  try {
-    const c = await trainAndCompare(
-      { ids, features, dim: head.inputDim, labels: labels.map((l) => [classNames.indexOf(l)]), classNames },
-      head,
-      mm,
-      { ...train, trainFraction: trainSplit },
-    )
-    return {
-      trainSplit,
-      trainPhotos: c.trainPhotos,
-      heldOutPhotos: c.heldOutPhotos,
-      before: { 'mP@5': c.before },
-      after: { 'mP@5': c.after },
-      gain: c.after - c.before,
-      epochs: c.train.settings.epochs,
-      settings: { ...c.train.settings },
-      seconds: c.seconds,
-    }
-  } finally {
-    await mm.close()
+  const c = await trainAndCompare(
+    { ids, features, dim: head.inputDim, labels: labels.map((l) => [classNames.indexOf(l)]), classNames },
+    head,
+    mm,
+    { ...train, trainFraction: trainSplit },
+  )
+  return {
+    trainSplit,
+    trainPhotos: c.trainPhotos,
+    heldOutPhotos: c.heldOutPhotos,
+    before: { 'mP@5': c.before },
+    after: { 'mP@5': c.after },
+    gain: c.after - c.before,
+    epochs: c.train.settings.epochs,
+    settings: { ...c.train.settings },
+    seconds: c.seconds,
   }
 }

@@ -1,3 +1,4 @@
+import { describeFsError } from '../decode/read-photo-file.js'
 import fs from 'node:fs/promises'
 import { statSync, type Dirent } from 'node:fs'
 import path from 'node:path'
@@ -21,46 +22,6 @@ export interface WalkResult {
 
 const STAT_CHUNK = 256
 
-/** Plain-language reasons for file-system errors, for the Problems list. */
-export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code
-  switch (code) {
-    case 'ENOENT':
-      return 'The file is gone, or it is a link to a file that no longer exists.'
-    case 'EACCES':
-    case 'EPERM':
-      return 'Tessera is not allowed to read this file (permission denied).'
-    case 'ELOOP':
-      return 'The file is a link that points back to itself (a symlink loop).'
-    case 'ENAMETOOLONG':
-      return 'The path is too long for the operating system to open.'
-    case 'EISDIR':
-      return 'This is a folder, not a file.'
-    case 'EIO':
-      return 'The disk reported a read error.'
-    default:
-      return `The file could not be read (${code ?? (error as Error).message}).`
-  }
-}
-
-/** Runs `fn` over items with at most `limit` in flight. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i]!)
-    }
-  })
-  await Promise.all(workers)
-  return out
-}
-
 /**
  * Lists the photo files below the roots. Follows symbolic links to folders, but visits each real folder
  * once, so link loops cannot hang it. Skips hidden folders, OS junk and the library's own folder.
@@ -76,7 +37,7 @@ export async function walkRoots(roots: readonly string[], libraryDir: string): P
     try {
       real = await fs.realpath(dir)
     } catch (error) {
-      skippedDirs.push({ path: dir, reason: describeFsError(error) })
+      skippedDirs.push({ path: dir, reason: await describeFsError(error, dir) })
       return
     }
     if (visited.has(real) || isInside(real, libraryReal)) return
@@ -85,7 +46,7 @@ export async function walkRoots(roots: readonly string[], libraryDir: string): P
     try {
       entries = await fs.readdir(dir, { withFileTypes: true })
     } catch (error) {
-      skippedDirs.push({ path: dir, reason: describeFsError(error) })
+      skippedDirs.push({ path: dir, reason: await describeFsError(error, dir) })
       return
     }
     const subdirs: string[] = []
@@ -109,7 +70,7 @@ export async function walkRoots(roots: readonly string[], libraryDir: string): P
         const st = statSync(file)
         files.push({ path: file, root, size: st.size, mtimeMs: Math.floor(st.mtimeMs) })
       } catch (error) {
-        files.push({ path: file, root, size: 0, mtimeMs: 0, statError: describeFsError(error) })
+        files.push({ path: file, root, size: 0, mtimeMs: 0, statError: await describeFsError(error, file) })
       }
       if (i % STAT_CHUNK === STAT_CHUNK - 1) await new Promise((r) => setImmediate(r))
     }
