@@ -48,7 +48,7 @@ export default tseslint.config(
   },
   {
     // The engine is plain Node: the CLI, the browser-mode server and the Electron shell all reuse it unchanged.
-    files: ['src/engine/**', 'src/shared/**', 'src/cli/**', 'src/server/**'],
+    files: ['src/engine/**', 'src/shared/**', 'src/cli/**', 'src/server/**', 'src/host/**'],
     rules: {
       'no-restricted-imports': [
         'error',
