@@ -448,6 +448,11 @@ export class Engine {
     })
   }
 
+  /** Whether a trash action can be undone (one is recorded and not undone yet). */
+  async canUndo(): Promise<boolean> {
+    return (await this.trashJournal().actions()).some((a) => a.state === 'done')
+  }
+
   /** Puts back every file of the last trash action and brings their photos back into the library. */
   async undo(): Promise<UndoResult> {
     const result = await this.serial.run(() => this.trashJournal().undoLast())
@@ -697,6 +702,28 @@ export class Engine {
       mirror: this.config.modelMirror ?? mirrorFromEnv(),
       onProgress,
       signal,
+    })
+  }
+
+  /**
+   * Makes another installed pack the library's model. Photos are re-embedded by the next index run;
+   * until then similar search keeps using the embeddings they have.
+   */
+  async useModel(id: string): Promise<void> {
+    await this.serial.run(async () => {
+      const pack = (await this.listModels()).find((p) => p.id === id)
+      if (!pack) throw new Error(`There is no model pack "${id}". See \`tessera models list\`.`)
+      if (!pack.installed) throw new Error(`The model pack ${id} is not installed: download it first.`)
+      if (id === this.settingsValue.model) return
+      await this.updateSettings({ model: id })
+      const ex = this.extractor ? await this.extractor : null
+      this.extractor = null
+      if (ex?.ok) await ex.extractor.close()
+      const text = this.textEmbedder ? await this.textEmbedder.catch(() => null) : null
+      this.textEmbedder = null
+      await text?.close()
+      await this.textSearchValue?.close()
+      this.textSearchValue = null
     })
   }
 

@@ -5,6 +5,7 @@
  * {@link buildCsp}.
  */
 import type { Session, WebContents, WebPreferences } from 'electron'
+import { MEDIA_SCHEME } from './media-url'
 
 /** Privileged scheme that serves the built renderer (see `app-protocol.ts`); avoids the broad `file://` origin. */
 export const APP_SCHEME = 'app'
@@ -24,6 +25,8 @@ export interface CspOptions {
  * The renderer's Content-Security-Policy: nothing is allowed unless listed. Scripts and styles
  * come only from the app's own origin, Vue's DOM writes go through its Trusted Types policy `vue`,
  * and there is no `connect-src` because the renderer reaches the engine through the preload only.
+ * Images may also come from the media protocol (thumbnails and photos by id) and from `blob:`/`data:`
+ * URLs the renderer makes itself (a dropped query image); scripts never may.
  *
  * @example
  * buildCsp() // "default-src 'none'; script-src 'self'; ..."
@@ -33,7 +36,7 @@ export function buildCsp(options: CspOptions = {}): string {
     ['default-src', "'none'"],
     ['script-src', "'self'"],
     ['style-src', "'self'", ...(options.dev ? ["'unsafe-inline'"] : [])],
-    ['img-src', "'self'"],
+    ['img-src', "'self'", `${MEDIA_SCHEME}:`, 'blob:', 'data:'],
     ['base-uri', "'none'"],
     ['form-action', "'none'"],
   ]
@@ -43,6 +46,17 @@ export function buildCsp(options: CspOptions = {}): string {
     directives.push(['require-trusted-types-for', "'script'"], ['trusted-types', 'vue'])
   }
   return directives.map((d) => d.join(' ')).join('; ')
+}
+
+const CSP_META = /(<meta\s+http-equiv="Content-Security-Policy"\s+content=")[^"]*(")/
+
+/**
+ * Writes `csp` into the page's `<meta http-equiv="Content-Security-Policy">` tag, so the built page carries
+ * exactly {@link buildCsp}'s policy. Throws when the tag is missing: no page ships without a policy.
+ */
+export function withCspMeta(html: string, csp: string): string {
+  if (!CSP_META.test(html)) throw new Error('The page lost its Content-Security-Policy meta tag.')
+  return html.replace(CSP_META, (_match, start: string, end: string) => `${start}${csp}${end}`)
 }
 
 /**

@@ -346,7 +346,10 @@ export type EngineEvent =
   | {
       type: 'download'
       id: string
-      state: { phase: 'running'; done: number; total: number } | { phase: 'done' } | { phase: 'failed'; error: string }
+      state:
+        | { phase: 'running'; done: number; total: number }
+        | { phase: 'done' }
+        | { phase: 'failed'; error: string }
     }
   | { type: 'map'; phase: 'running' | 'done' | 'failed'; progress: number; error?: string }
 
@@ -379,7 +382,8 @@ export class ContractError extends Error {
 
 /** Validates a call against the contract; throws a ContractError naming the method and the bad argument. */
 export function parseCall<M extends MethodName>(method: string, args: unknown): { method: M; args: Args<M> } {
-  if (!Object.hasOwn(methods, method)) throw new ContractError(`Unknown method "${String(method)}".`, 'bad-method')
+  if (!Object.hasOwn(methods, method))
+    throw new ContractError(`Unknown method "${String(method)}".`, 'bad-method')
   const parsed = methods[method as M].safeParse(args)
   if (!parsed.success) {
     throw new ContractError(`Invalid arguments for ${method}: ${z.prettifyError(parsed.error)}`, 'bad-args')

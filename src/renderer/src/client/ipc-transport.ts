@@ -1,0 +1,44 @@
+import type { EngineEvent, MediaKind } from '../../../shared/contract'
+import { EngineError, type Transport } from './transport'
+
+/** The part of the preload's `window.tessera` the interface uses (declared in src/preload/api.d.ts). */
+export interface PreloadEngineApi {
+  call(
+    method: string,
+    args: unknown,
+  ): Promise<{ ok: true; result: unknown } | { ok: false; error: { message: string; code: string } }>
+  onEvent(listener: (event: EngineEvent) => void): () => void
+  mediaUrl(kind: MediaKind, id: string): string
+  pickFolder?(): Promise<string[]>
+  showInFolder?(id: string): Promise<void>
+}
+
+/** `window.tessera` when this page runs in Tessera's Electron window and the preload has the engine API. */
+export function preloadApi(): PreloadEngineApi | null {
+  const api = (window as unknown as { tessera?: Partial<PreloadEngineApi> }).tessera
+  return api && typeof api.call === 'function' ? (api as PreloadEngineApi) : null
+}
+
+/** Electron: the preload's named methods; the main process validates and relays to the engine host. */
+export class IpcTransport implements Transport {
+  readonly kind = 'ipc' as const
+  constructor(private readonly api: PreloadEngineApi) {}
+
+  async request(method: string, args: unknown[]): Promise<unknown> {
+    const reply = await this.api.call(method, args)
+    if (reply.ok) return reply.result
+    throw new EngineError(reply.error.message, reply.error.code)
+  }
+
+  onEvent(listener: (event: EngineEvent) => void): () => void {
+    return this.api.onEvent(listener)
+  }
+
+  onConnection(): () => void {
+    return () => {}
+  }
+
+  mediaUrl(kind: MediaKind, id: string): string {
+    return this.api.mediaUrl(kind, id)
+  }
+}

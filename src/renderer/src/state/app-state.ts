@@ -1,0 +1,196 @@
+/**
+ * The interface's state: one reactive object and the actions that change it. Views read it; only the
+ * engine's events and these actions write it. (Small enough that a store library would add nothing.)
+ */
+import { reactive } from 'vue'
+import type {
+  AlbumView,
+  AppInfo,
+  EngineEvent,
+  LibraryStatus,
+  SearchFilters,
+  SearchHit,
+  Timeline,
+} from '../../../shared/contract'
+import { connectEngine, EngineError } from '../client/engine-client'
+import { clickSelect, type ClickModifiers } from './selection'
+
+export const VIEWS = [
+  'library',
+  'search',
+  'duplicates',
+  'groups',
+  'map',
+  'albums',
+  'training',
+  'problems',
+  'settings',
+] as const
+export type ViewName = (typeof VIEWS)[number]
+
+export interface Toast {
+  id: number
+  message: string
+  kind: 'info' | 'error'
+  action?: { label: string; run: () => void | Promise<void> }
+}
+
+export const client = connectEngine()
+
+export const state = reactive({
+  view: 'library' as ViewName,
+  /** Album shown in the albums view (null: the list). */
+  albumId: null as string | null,
+  info: null as AppInfo | null,
+  status: null as LibraryStatus | null,
+  timeline: null as Timeline | null,
+  albums: [] as AlbumView[],
+  selection: new Set<string>(),
+  anchor: null as string | null,
+  /** Photos the viewer steps through, and which one is open. */
+  viewer: null as { ids: string[]; index: number } | null,
+  search: {
+    text: '',
+    /** What the results came from, for the heading. */
+    source: null as
+      | null
+      | { kind: 'text'; text: string }
+      | { kind: 'image'; name: string }
+      | { kind: 'similar'; id: string },
+    results: [] as SearchHit[],
+    busy: false,
+    error: null as string | null,
+    filters: {} as SearchFilters,
+  },
+  connected: true,
+  toasts: [] as Toast[],
+  /** Bumped on every `library` event: views that show photos refetch when it changes. */
+  libraryVersion: 0,
+  albumsVersion: 0,
+  headsVersion: 0,
+})
+
+let toastId = 1
+
+export function notify(
+  message: string,
+  options: { kind?: Toast['kind']; action?: Toast['action']; ms?: number } = {},
+) {
+  const toast: Toast = { id: toastId++, message, kind: options.kind ?? 'info', action: options.action }
+  state.toasts.push(toast)
+  setTimeout(() => dismiss(toast.id), options.ms ?? (options.action ? 10_000 : 5_000))
+}
+
+export function dismiss(id: number) {
+  const i = state.toasts.findIndex((t) => t.id === id)
+  if (i >= 0) state.toasts.splice(i, 1)
+}
+
+/** Shows an engine error in plain words; returns undefined so callers can `.catch(reportError)`. */
+export function reportError(error: unknown): undefined {
+  const message = error instanceof EngineError || error instanceof Error ? error.message : String(error)
+  notify(message, { kind: 'error', ms: 8000 })
+  return undefined
+}
+
+export function navigate(view: ViewName, albumId: string | null = null) {
+  state.view = view
+  state.albumId = albumId
+  const hash = albumId ? `#/${view}/${encodeURIComponent(albumId)}` : `#/${view}`
+  if (location.hash !== hash) history.replaceState(null, '', hash)
+}
+
+export function routeFromHash() {
+  const [, view, album] = location.hash.split('/')
+  if (view && (VIEWS as readonly string[]).includes(view))
+    navigate(view as ViewName, album ? decodeURIComponent(album) : null)
+}
+
+export async function refreshStatus() {
+  state.status = await client.call('library.status')
+}
+
+export async function refreshTimeline() {
+  const timeline = await client.call('library.timeline')
+  if (state.timeline?.version !== timeline.version) state.timeline = timeline
+}
+
+export async function refreshAlbums() {
+  state.albums = await client.call('albums.list')
+}
+
+export function select(order: readonly string[], id: string, mods: ClickModifiers) {
+  const next = clickSelect({ selected: state.selection, anchor: state.anchor }, order, id, mods)
+  state.selection = next.selected
+  state.anchor = next.anchor
+}
+
+export function clearSelection() {
+  state.selection = new Set()
+  state.anchor = null
+}
+
+export function openViewer(ids: string[], index: number) {
+  state.viewer = { ids, index }
+}
+
+/** Moves photos to the trash, with an Undo button in the notice. */
+export async function trashPhotos(ids: string[]) {
+  const result = await client.call('trash.photos', ids)
+  for (const id of ids) state.selection.delete(id)
+  const failed =
+    result.failed.length > 0
+      ? `; ${result.failed.length} could not be moved (${result.failed[0]!.reason})`
+      : ''
+  notify(`Moved ${result.moved} ${result.moved === 1 ? 'photo' : 'photos'} to the trash${failed}.`, {
+    kind: result.failed.length > 0 ? 'error' : 'info',
+    action: result.moved > 0 ? { label: 'Undo', run: undoTrash } : undefined,
+  })
+  await refreshStatus()
+}
+
+export async function undoTrash() {
+  const result = await client.call('trash.undo')
+  if (result.restored === 0 && result.failed.length === 0) notify('Nothing to undo.')
+  else notify(`Restored ${result.restored} ${result.restored === 1 ? 'photo' : 'photos'} from the trash.`)
+  await refreshStatus()
+}
+
+function onEvent(event: EngineEvent) {
+  switch (event.type) {
+    case 'index':
+      if (state.status) state.status.indexing = event.state
+      if (!event.state.running) void refreshStatus().catch(reportError)
+      break
+    case 'library':
+      state.libraryVersion++
+      void refreshTimeline().catch(reportError)
+      void refreshStatus().catch(reportError)
+      break
+    case 'albums':
+      state.albumsVersion++
+      void refreshAlbums().catch(reportError)
+      break
+    case 'heads':
+      state.headsVersion++
+      break
+  }
+}
+
+/** Loads what every view needs and starts following the engine's events. */
+export async function startApp() {
+  client.on(onEvent)
+  client.onConnection((connected) => {
+    state.connected = connected
+    if (connected) void Promise.all([refreshStatus(), refreshTimeline(), refreshAlbums()]).catch(reportError)
+  })
+  routeFromHash()
+  window.addEventListener('hashchange', routeFromHash)
+  const [info] = await Promise.all([
+    client.call('app.info'),
+    refreshStatus(),
+    refreshTimeline(),
+    refreshAlbums(),
+  ])
+  state.info = info
+}

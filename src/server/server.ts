@@ -1,0 +1,425 @@
+/**
+ * Browser mode: the built interface, its media and the engine contract served to a browser on this machine
+ * only. HTTP serves the renderer (`/`, `/assets/…`) and media (`/media/thumb/<id>`, `/media/photo/<id>`); a
+ * WebSocket at `/ws` carries the contract's calls, replies and events.
+ *
+ * Every request needs the access token printed at start (`?token=`, or the `tessera_token` cookie set when the
+ * page is opened with it); it binds 127.0.0.1 only, refuses other `Host` headers (DNS rebinding) and
+ * WebSocket upgrades from other origins.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import fs from 'node:fs/promises'
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import {
+  ContractError,
+  parseCall,
+  type CallMessage,
+  type EngineApi,
+  type EngineEvent,
+  type EventMessage,
+  type ReplyMessage,
+} from '../shared/contract.js'
+import type { MediaSource } from '../host/media-source.js'
+import { isInside, resolveMedia, writeMediaResponse } from '../host/media.js'
+
+export const TOKEN_COOKIE = 'tessera_token'
+/** The drop-search image travels as base64 inside a frame. */
+export const MAX_PAYLOAD_BYTES = 100 * 1024 * 1024
+
+export interface ServerOptions {
+  service: EngineApi & { media(): MediaSource }
+  /** The built renderer (`out/renderer`: index.html and assets/). */
+  rendererDir: string
+  host?: '127.0.0.1'
+  /** 0 (default): a free port. */
+  port?: number
+  /** Default: 32 random bytes, base64url. Must be URL- and cookie-safe. */
+  token?: string
+}
+
+export interface RunningServer {
+  /** `http://127.0.0.1:<port>/?token=<token>` */
+  url: string
+  port: number
+  token: string
+  close(): Promise<void>
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.wasm': 'application/wasm',
+}
+
+function contentTypeFor(file: string): string {
+  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
+}
+
+/**
+ * The page's policy in browser mode: the Electron policy (see `buildCsp` in src/main/security.ts) plus images
+ * from blobs and data URLs and the WebSocket back to this server. `frame-ancestors` only works as a header.
+ */
+export function browserCsp(port: number, options: { header: boolean }): string {
+  const directives = [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' blob: data:",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    ...(options.header ? ["frame-ancestors 'none'"] : []),
+    "require-trusted-types-for 'script'",
+    'trusted-types vue',
+  ]
+  return directives.join('; ')
+}
+
+const CSP_META = /<meta\s+http-equiv=["']Content-Security-Policy["'][^>]*>/i
+
+/** The built index.html with its (Electron) CSP meta tag replaced by the browser-mode policy. */
+export function rewriteCspMeta(html: string, csp: string): string {
+  const tag = `<meta http-equiv="Content-Security-Policy" content="${csp}" />`
+  if (CSP_META.test(html)) return html.replace(CSP_META, () => tag)
+  return html.replace(/<head[^>]*>/i, (head) => `${head}\n    ${tag}`)
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+/** Constant-time comparison (of digests, so lengths never differ). */
+function sameToken(given: string, token: string): boolean {
+  return timingSafeEqual(digest(given), digest(token))
+}
+
+function cookieValues(header: string | undefined, name: string): string[] {
+  if (!header) return []
+  const values: string[] = []
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim())
+  }
+  return values
+}
+
+/**
+ * The request's path split into decoded segments, or null when a segment is `.`/`..` or hides a separator or
+ * NUL (raw or percent-encoded): such paths are refused, never normalised.
+ */
+function pathSegments(rawPath: string): string[] | null {
+  const segments: string[] = []
+  for (const raw of rawPath.split('/').slice(1)) {
+    let segment: string
+    try {
+      segment = decodeURIComponent(raw)
+    } catch {
+      return null
+    }
+    if (segment === '.' || segment === '..' || /[/\\\0]/.test(segment)) return null
+    segments.push(segment)
+  }
+  return segments
+}
+
+interface ParsedRequest {
+  segments: string[]
+  /** `?token=` as given; null when absent. */
+  queryToken: string | null
+}
+
+function parseTarget(url: string | undefined): ParsedRequest | null {
+  if (!url || !url.startsWith('/')) return null
+  const q = url.indexOf('?')
+  const rawPath = q === -1 ? url : url.slice(0, q)
+  const segments = pathSegments(rawPath.split('#')[0]!)
+  if (!segments) return null
+  const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1))
+  return { segments, queryToken: query.get('token') }
+}
+
+function errorToWire(error: unknown): { message: string; code: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code
+    return { message: error.message, code: typeof code === 'string' && code !== '' ? code : 'engine-error' }
+  }
+  return { message: String(error), code: 'engine-error' }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
+  return data.toString('utf8')
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+}
+
+const UNAUTHORIZED =
+  'Unauthorized: open the address Tessera printed when it started (it carries the access token).\n'
+
+/** Starts the browser-mode server on 127.0.0.1 and resolves once it listens. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { service } = options
+  const token = options.token ?? randomBytes(32).toString('base64url')
+  if (!/^[A-Za-z0-9._~-]+$/.test(token)) throw new Error('The access token may only use A-Z a-z 0-9 . _ ~ -')
+  const rendererDir = await fs.realpath(options.rendererDir)
+  const bindHost = options.host ?? '127.0.0.1'
+  let port = 0
+  let allowedHosts = new Set<string>()
+  let allowedOrigins = new Set<string>()
+
+  const baseHeaders = (): Record<string, string> => ({
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+  })
+
+  const hostAllowed = (req: IncomingMessage): boolean =>
+    allowedHosts.has((req.headers.host ?? '').toLowerCase())
+
+  /** Valid `?token=` (when one is given, it must be right), else a valid cookie. */
+  const authorized = (req: IncomingMessage, queryToken: string | null): boolean => {
+    if (queryToken !== null) return sameToken(queryToken, token)
+    return cookieValues(req.headers.cookie, TOKEN_COOKIE).some((v) => sameToken(v, token))
+  }
+
+  const sendText = (res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}) => {
+    res.writeHead(status, {
+      ...baseHeaders(),
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Cache-Control': 'no-store',
+      ...extra,
+    })
+    res.end(res.req.method === 'HEAD' ? undefined : text)
+  }
+
+  const sendIndex = async (res: ServerResponse, setCookie: boolean): Promise<void> => {
+    let html: string
+    try {
+      html = await fs.readFile(path.join(rendererDir, 'index.html'), 'utf8')
+    } catch {
+      sendText(res, 404, 'The interface is not built: run `npm run build` first.\n')
+      return
+    }
+    const body = Buffer.from(rewriteCspMeta(html, browserCsp(port, { header: false })))
+    const headers: Record<string, string> = {
+      ...baseHeaders(),
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': String(body.length),
+      'Content-Security-Policy': browserCsp(port, { header: true }),
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    }
+    if (setCookie) headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`
+    res.writeHead(200, headers)
+    res.end(res.req.method === 'HEAD' ? undefined : body)
+  }
+
+  /** A file of the renderer folder (links must not leave it), or null. */
+  const staticFile = async (segments: string[]): Promise<{ file: string; size: number } | null> => {
+    try {
+      const real = await fs.realpath(path.join(rendererDir, ...segments))
+      if (!isInside(rendererDir, real)) return null
+      const stat = await fs.stat(real)
+      return stat.isFile() ? { file: real, size: stat.size } : null
+    } catch {
+      return null
+    }
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!hostAllowed(req)) return sendText(res, 403, 'Forbidden: unexpected Host header.\n')
+    const target = parseTarget(req.url)
+    if (!target) return sendText(res, 404, 'Not found.\n')
+    if (!authorized(req, target.queryToken)) return sendText(res, 401, UNAUTHORIZED)
+    const method = req.method ?? 'GET'
+    const [first, ...rest] = target.segments
+
+    if (first === 'media') {
+      if (rest.length !== 2) return sendText(res, 404, 'No such media.\n')
+      const result = await resolveMedia(service.media(), rest[0]!, rest[1]!, { method })
+      return writeMediaResponse(res, result, method, baseHeaders())
+    }
+    if (first === 'ws' && rest.length === 0) {
+      return sendText(res, 426, 'Upgrade required: this is the WebSocket endpoint.\n', { Upgrade: 'websocket' })
+    }
+    if (method !== 'GET' && method !== 'HEAD') {
+      return sendText(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' })
+    }
+    const isIndex =
+      target.segments.length === 0 ||
+      (target.segments.length === 1 && (first === '' || first === 'index.html'))
+    if (isIndex) return sendIndex(res, target.queryToken !== null)
+
+    const found = await staticFile(target.segments)
+    if (found) {
+      res.writeHead(200, {
+        ...baseHeaders(),
+        'Content-Type': contentTypeFor(found.file),
+        'Content-Length': String(found.size),
+        // Vite names assets by content hash.
+        'Cache-Control': first === 'assets' ? 'private, max-age=31536000, immutable' : 'no-cache',
+      })
+      if (method === 'HEAD') return void res.end()
+      return new Promise((resolve) => {
+        const stream = createReadStream(found.file)
+        stream.on('error', () => {
+          res.destroy()
+          resolve()
+        })
+        res.on('close', () => {
+          stream.destroy()
+          resolve()
+        })
+        stream.pipe(res)
+      })
+    }
+    // Client-side routes load the page; missing assets (or anything with an extension) are just missing.
+    const last = target.segments[target.segments.length - 1] ?? ''
+    if (method === 'GET' && first !== 'assets' && !last.includes('.')) {
+      return sendIndex(res, target.queryToken !== null)
+    }
+    return sendText(res, 404, 'Not found.\n')
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) sendText(res, 500, 'Internal error.\n')
+      else res.destroy()
+    })
+  })
+
+  // ---- WebSocket ----
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD_BYTES })
+
+  const refuseUpgrade = (socket: Duplex, status: number, text: string): void => {
+    const body = Buffer.from(text)
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+        'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+        `Content-Length: ${body.length}\r\n\r\n${text}`,
+    )
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    if (!hostAllowed(req)) return refuseUpgrade(socket, 403, 'Forbidden: unexpected Host header.\n')
+    const target = parseTarget(req.url)
+    if (!target || target.segments.length !== 1 || target.segments[0] !== 'ws') {
+      return refuseUpgrade(socket, 404, 'Not found.\n')
+    }
+    if (!authorized(req, target.queryToken)) return refuseUpgrade(socket, 401, UNAUTHORIZED)
+    if (!allowedOrigins.has((req.headers.origin ?? '').toLowerCase())) {
+      return refuseUpgrade(socket, 403, 'Forbidden: unexpected Origin.\n')
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
+  })
+
+  const send = (ws: WebSocket, message: ReplyMessage | EventMessage): void => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message))
+  }
+
+  const onFrame = async (ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> => {
+    let id = -1
+    try {
+      if (isBinary) throw new ContractError('Messages must be JSON text frames.', 'bad-message')
+      let message: unknown
+      try {
+        message = JSON.parse(rawText(data))
+      } catch {
+        throw new ContractError('The message is not valid JSON.', 'bad-message')
+      }
+      const call = (typeof message === 'object' && message !== null ? message : {}) as Partial<CallMessage>
+      if (typeof call.id === 'number' && Number.isSafeInteger(call.id)) id = call.id
+      if (call.kind !== 'call' || id === -1 || typeof call.method !== 'string') {
+        throw new ContractError('The message is not a call: expected {kind: "call", id, method, args}.', 'bad-message')
+      }
+      const parsed = parseCall(call.method, call.args)
+      const result: unknown = await service.call(parsed.method, parsed.args)
+      send(ws, { kind: 'reply', id, ok: true, result })
+    } catch (error) {
+      send(ws, { kind: 'reply', id, ok: false, error: errorToWire(error) })
+    }
+  }
+
+  wss.on('connection', (ws: WebSocket) => {
+    ws.on('error', () => ws.terminate()) // e.g. a frame above maxPayload: ws closes with 1009
+    ws.on('message', (data, isBinary) => void onFrame(ws, data, isBinary))
+  })
+
+  const unsubscribe = service.subscribe((event: EngineEvent) => {
+    if (wss.clients.size === 0) return
+    const frame = JSON.stringify({ kind: 'event', event } satisfies EventMessage)
+    for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(frame)
+  })
+
+  // ---- listen ----
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ host: bindHost, port: options.port ?? 0 }, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (error) {
+    unsubscribe()
+    wss.close()
+    throw error
+  }
+  port = (server.address() as AddressInfo).port
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`])
+  allowedOrigins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`])
+
+  let closing: Promise<void> | null = null
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      unsubscribe()
+      for (const ws of wss.clients) ws.close(1001, 'Tessera is shutting down')
+      // Sockets that do not finish the closing handshake promptly are cut.
+      const cut = setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate()
+        server.closeAllConnections()
+      }, 1000)
+      const done = Promise.all([
+        new Promise<void>((resolve) => wss.close(() => resolve())),
+        new Promise<void>((resolve) => server.close(() => resolve())),
+      ])
+      server.closeIdleConnections()
+      await done
+      clearTimeout(cut)
+    })()
+    return closing
+  }
+
+  return { url: `http://127.0.0.1:${port}/?token=${token}`, port, token, close }
+}
