@@ -2,24 +2,28 @@ import { resolve } from 'node:path'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'electron-vite'
 import type { Plugin } from 'vite'
-import { buildCsp } from './src/main/security'
-
-const CSP_META = /(<meta\s+http-equiv="Content-Security-Policy"\s+content=")[^"]*(")/
+import { buildCsp, withCspMeta } from './src/main/security'
 
 /**
- * In `electron-vite dev` only, swaps the production CSP in index.html for the dev policy (Vite's
- * injected styles and HMR socket). Fails loudly if the meta tag is gone, so no build runs without a CSP.
+ * Writes {@link buildCsp}'s policy into index.html's CSP meta tag: the production policy in a build, the
+ * dev policy (Vite's injected styles and HMR socket) in `electron-vite dev`. So the page's meta tag and the
+ * `app://` protocol's header are always one policy. Fails loudly if the meta tag is gone.
  */
-function devCsp(): Plugin {
+function cspMeta(): Plugin {
+  let dev = false
   return {
-    name: 'tessera:dev-csp',
-    apply: 'serve',
+    name: 'tessera:csp-meta',
+    configResolved(config) {
+      dev = config.command === 'serve'
+    },
     transformIndexHtml: {
       order: 'pre',
       handler(html) {
-        if (!CSP_META.test(html))
+        try {
+          return withCspMeta(html, buildCsp({ dev }))
+        } catch {
           throw new Error('src/renderer/index.html lost its Content-Security-Policy meta tag')
-        return html.replace(CSP_META, `$1${buildCsp({ dev: true })}$2`)
+        }
       },
     },
   }
@@ -28,7 +32,19 @@ function devCsp(): Plugin {
 export default defineConfig({
   main: {
     build: {
-      rolldownOptions: { input: { index: resolve('src/main/index.ts') } },
+      rolldownOptions: {
+        input: {
+          index: resolve('src/main/index.ts'),
+          // The engine's utility process (forked by src/main/engine-process.ts).
+          'engine-host': resolve('src/main/engine-host-entry.ts'),
+          // The training worker: train-worker.ts starts `./train-worker-entry.js` beside its own bundle file.
+          'train-worker-entry': resolve('src/engine/train/train-worker-entry.ts'),
+        },
+        // Entries and shared chunks side by side in out/main, so `import.meta.url` of whichever file holds
+        // train-worker.ts finds train-worker-entry.js next to it. (The HEIC and ONNX workers are inline
+        // sources that load their packages from node_modules: nothing to emit for them.)
+        output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+      },
     },
   },
   preload: {
@@ -42,7 +58,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src/renderer'),
-    plugins: [vue(), devCsp()],
+    plugins: [vue(), cspMeta()],
     build: {
       rolldownOptions: { input: { index: resolve('src/renderer/index.html') } },
     },

@@ -1,32 +1,107 @@
 /**
- * Composition root of the Electron shell: security first, then the renderer protocol, then the window.
+ * Composition root of the Electron shell: security first, then the protocols, the engine's utility process,
+ * IPC, the menu and the window. Main itself does no engine work: ONNX, LanceDB and sharp run in the engine
+ * host (`engine-host-entry.ts`), so the UI's event loop is never held.
  */
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { app, BrowserWindow, protocol, session, shell } from 'electron'
+import { app, BrowserWindow, Menu, protocol, session, shell } from 'electron'
+import { resolveLibraryDir } from '../engine/library/paths'
+import type { EngineStatus, MenuAction } from '../preload/api'
 import { createAppProtocolHandler } from './app-protocol'
-import { APP_ENTRY_URL, APP_SCHEME, buildCsp, denyAllPermissions, hardenWebContents } from './security'
+import { EngineBridge } from './engine-bridge'
+import { forkEngineHost } from './engine-process'
+import { CHANNELS } from './ipc-channels'
+import { registerIpc } from './ipc'
+import { createMediaProtocolHandler } from './media-protocol'
+import { MEDIA_SCHEME } from './media-url'
+import { menuTemplate } from './menu'
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  buildCsp,
+  denyAllPermissions,
+  hardenWebContents,
+  isAllowedExternalUrl,
+} from './security'
 import { createMainWindow } from './window'
 
 const preloadPath = join(import.meta.dirname, '../preload/index.cjs')
 const rendererDir = join(import.meta.dirname, '../renderer')
+const engineHostPath = join(import.meta.dirname, 'engine-host.js')
 /** Set by `electron-vite dev`; a packaged app always loads its own files. */
 const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL']
+/** `TESSERA_LIBRARY`, else the per-user app-data folder the `tessera` CLI uses too (engine/library/paths.ts). */
+const libraryDir = resolveLibraryDir(undefined, process.env)
 
 // Both must happen before `ready`.
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ])
 app.enableSandbox()
 
+/** Tessera's own windows: the only ones IPC answers and events go to. */
+const windows = new Set<BrowserWindow>()
+
+function broadcast(channel: string, payload: unknown): void {
+  for (const window of windows) {
+    if (!window.isDestroyed()) window.webContents.send(channel, payload)
+  }
+}
+
+const bridge = new EngineBridge({
+  spawn: () => forkEngineHost({ entry: engineHostPath, libraryDir }),
+  onEvent: (event) => broadcast(CHANNELS.event, event),
+  onStatus: (status: EngineStatus) => broadcast(CHANNELS.engineStatus, status),
+})
+
 function openWindow(): BrowserWindow {
-  return createMainWindow({ preloadPath, url: devServerUrl ?? APP_ENTRY_URL })
+  const window = createMainWindow({ preloadPath, url: devServerUrl ?? APP_ENTRY_URL })
+  windows.add(window)
+  window.on('closed', () => windows.delete(window))
+  // A window opened after the engine failed learns it at once.
+  window.webContents.on('did-finish-load', () => {
+    if (bridge.status.state !== 'running') window.webContents.send(CHANNELS.engineStatus, bridge.status)
+  })
+  return window
+}
+
+function sendMenuAction(action: MenuAction): void {
+  const focused = BrowserWindow.getFocusedWindow()
+  const target = focused && windows.has(focused) ? focused : [...windows][0]
+  target?.webContents.send(CHANNELS.menu, action)
+}
+
+/** package.json's `homepage`, for Help › Tessera on the Web (none yet: then there is no such item). */
+function projectUrl(): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(join(app.getAppPath(), 'package.json'), 'utf8')) as { homepage?: unknown }
+    return typeof pkg.homepage === 'string' ? pkg.homepage : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function installMenu(): void {
+  const template = menuTemplate({
+    appName: 'Tessera',
+    platform: process.platform,
+    dev: devServerUrl !== undefined,
+    send: sendMenuAction,
+    openExternal: (url) => {
+      if (isAllowedExternalUrl(url)) void shell.openExternal(url)
+    },
+    projectUrl: projectUrl(),
+  })
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template))
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   app.on('second-instance', () => {
-    const [window] = BrowserWindow.getAllWindows()
+    const [window] = windows
     if (window) {
       if (window.isMinimized()) window.restore()
       window.focus()
@@ -42,14 +117,30 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform !== 'darwin') app.quit()
   })
 
+  // The engine closes its library (LanceDB, the journals) before the app exits.
+  let engineClosed = false
+  app.on('will-quit', (event) => {
+    if (engineClosed) return
+    event.preventDefault()
+    void bridge.close().finally(() => {
+      engineClosed = true
+      app.quit()
+    })
+  })
+
+  registerIpc({ bridge, isTesseraWindow: (window) => windows.has(window), devServerUrl })
+
   app
     .whenReady()
     .then(() => {
       denyAllPermissions(session.defaultSession)
       protocol.handle(APP_SCHEME, createAppProtocolHandler({ rootDir: rendererDir, csp: buildCsp() }))
+      protocol.handle(MEDIA_SCHEME, createMediaProtocolHandler({ resolve: (kind, id) => bridge.media(kind, id) }))
+      bridge.start()
+      installMenu()
       openWindow()
       app.on('activate', () => {
-        if (BrowserWindow.getAllWindows().length === 0) openWindow()
+        if (windows.size === 0) openWindow()
       })
     })
     .catch((error: unknown) => {

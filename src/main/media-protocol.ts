@@ -4,7 +4,7 @@
  * thumbnail cache (`resolveMedia`) and answers with the file's path or a converted preview; the file is then
  * streamed from here, so big photos never travel through a message port. Never imports Electron at runtime.
  */
-import { open } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { photoId, type MediaKind } from '../shared/contract'
 import type { MediaAnswer } from './engine-wire'
@@ -36,17 +36,18 @@ export async function mediaResponse(answer: MediaAnswer): Promise<Response> {
       headers: { ...headers, 'Content-Length': String(data.byteLength) },
     })
   }
-  let handle
+  let handle: FileHandle | undefined
+  let size: number
   try {
     handle = await open(answer.body.path, 'r')
+    // The size of the file opened here, not the one the engine host saw a moment ago.
+    size = (await handle.stat()).size
   } catch {
+    await handle?.close()
     return refuse(404, 'The file is missing.')
   }
   const stream = Readable.toWeb(handle.createReadStream()) as ReadableStream<Uint8Array>
-  return new Response(stream, {
-    status: 200,
-    headers: { ...headers, 'Content-Length': String(answer.body.size) },
-  })
+  return new Response(stream, { status: 200, headers: { ...headers, 'Content-Length': String(size) } })
 }
 
 /** Builds the handler to pass to `protocol.handle(MEDIA_SCHEME, ...)`. */

@@ -126,7 +126,7 @@ function cookieValues(header: string | undefined, name: string): string[] {
 
 /**
  * The request's path split into decoded segments, or null when a segment is `.`/`..` or hides a separator or
- * NUL (raw or percent-encoded): such paths are refused, never normalised.
+ * NUL (raw or percent-encoded), or an empty one before the end: such paths are refused, never normalised.
  */
 function pathSegments(rawPath: string): string[] | null {
   const segments: string[] = []
@@ -140,6 +140,8 @@ function pathSegments(rawPath: string): string[] | null {
     if (segment === '.' || segment === '..' || /[/\\\0]/.test(segment)) return null
     segments.push(segment)
   }
+  // `//x` or `/a//b`: only a trailing slash may leave a segment empty.
+  if (segments.slice(0, -1).includes('')) return null
   return segments
 }
 
@@ -350,7 +352,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const onFrame = async (ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> => {
     let id = -1
     try {
-      if (isBinary) throw new ContractError('Messages must be JSON text frames.', 'bad-message')
       let message: unknown
       try {
         message = JSON.parse(rawText(data))
@@ -359,6 +360,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       const call = (typeof message === 'object' && message !== null ? message : {}) as Partial<CallMessage>
       if (typeof call.id === 'number' && Number.isSafeInteger(call.id)) id = call.id
+      if (isBinary) throw new ContractError('Messages must be JSON text frames.', 'bad-message')
       if (call.kind !== 'call' || id === -1 || typeof call.method !== 'string') {
         throw new ContractError('The message is not a call: expected {kind: "call", id, method, args}.', 'bad-message')
       }
