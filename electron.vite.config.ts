@@ -43,7 +43,7 @@ export default defineConfig({
         // Entries and shared chunks side by side in out/main, so `import.meta.url` of whichever file holds
         // train-worker.ts finds train-worker-entry.js next to it. (The HEIC and ONNX workers are inline
         // sources that load their packages from node_modules: nothing to emit for them.)
-        output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
+        output: { entryFileNames: '[name].js', chunkFileNames: 'shared-[hash].js' },
       },
     },
   },

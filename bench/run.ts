@@ -9,6 +9,8 @@
  * - dupes: duplicate detection over 100,000 photos.
  * - training: seconds per epoch of the ArcFace head at 10,000 and 100,000 photos, 100 albums.
  * - reprojection: applying a new head to 100,000 photos (no decoding).
+ * - renderer: the interface in Chromium (browser mode) with 100,000 photos: time to first grid paint, and
+ *   frames per second while scrolling the grid.
  *
  * Each measurement runs in a child process of its own, so peak RSS is that phase's alone.
  */
@@ -116,6 +118,14 @@ const SECTIONS: Record<string, () => Promise<Json>> = {
   dupes: benchDupes,
   training: benchTraining,
   reprojection: benchReprojection,
+  renderer: async () => {
+    // Type-checked with the DOM library (tsconfig.e2e.json): its page scripts run in Chromium.
+    const rendererBench = './renderer.js'
+    const { benchRenderer } = (await import(rendererBench)) as {
+      benchRenderer: (cacheDir: string, log: (m: string) => void) => Promise<Json>
+    }
+    return benchRenderer(CACHE, log)
+  },
 }
 
 function gitCommit(): string {
@@ -156,6 +166,17 @@ function markdown(results: Json): string {
       `## Unchanged rescan of ${rs.files} files`,
       '',
       `${(r.seconds as number).toFixed(3)} s (target ${rs.target}): ${rs.met ? 'met' : 'NOT met'}; peak RSS ${(r.peakRssMiB as number).toFixed(0)} MiB.`,
+      '',
+    )
+  }
+  const ui = results.renderer as Json | undefined
+  if (ui) {
+    const paint = ui.firstGridPaintMs as Json
+    const scroll = ui.scrolling as Json
+    lines.push(
+      `## Interface with ${ui.photos} photos (browser mode, Chromium)`,
+      '',
+      `First grid paint: ${paint.median} ms (median of ${(paint.runs as number[]).join(', ')} ms). Scrolling: ${scroll.fps} frames/s over ${scroll.seconds} s, ${scroll.framesOver50ms} frames over 50 ms, worst ${scroll.worstFrameMs} ms, ${scroll.mountedTiles} tiles mounted. ${ui.browser}.`,
       '',
     )
   }

@@ -125,7 +125,9 @@ async function heicPreview(file: string): Promise<Buffer> {
   const result = await decodeHeicInWorker(await fs.readFile(file), DEFAULT_MAX_PIXELS)
   if (!result.ok) throw new Error('message' in result ? result.message : 'The HEIC photo is too large.')
   const { width, height, rgba } = result
-  return toPreviewJpeg(sharp(rgba, { raw: { width, height, channels: 4 }, limitInputPixels: DEFAULT_MAX_PIXELS }))
+  return toPreviewJpeg(
+    sharp(rgba, { raw: { width, height, channels: 4 }, limitInputPixels: DEFAULT_MAX_PIXELS }),
+  )
 }
 
 /** TIFF and anything else sharp reads, turned upright per its EXIF orientation. */
@@ -202,7 +204,8 @@ function headersOf(result: MediaResponse): Record<string, string> {
 export function toWebResponse(result: MediaResponse, method = 'GET'): Response {
   const headers = headersOf(result)
   const head = method.toUpperCase() === 'HEAD'
-  if (result.status !== 200) return new Response(head ? null : result.reason, { status: result.status, headers })
+  if (result.status !== 200)
+    return new Response(head ? null : result.reason, { status: result.status, headers })
   if (head) return new Response(null, { status: 200, headers })
   const body =
     result.body.kind === 'buffer'

@@ -106,11 +106,9 @@ export class EngineBridge {
   /** One contract call (arguments already validated by the caller); rejects with a `ContractError`. */
   call<M extends MethodName>(method: M, args: Args<M>): Promise<Results[M]> {
     const timeout = QUICK_METHODS.has(method) ? this.quickTimeout : null
-    return this.request(
-      (id) => ({ kind: 'call', id, method, args }),
-      timeout,
-      `${method}`,
-    ) as Promise<Results[M]>
+    return this.request((id) => ({ kind: 'call', id, method, args }), timeout, `${method}`) as Promise<
+      Results[M]
+    >
   }
 
   /** Where a photo's thumbnail or picture is, as the engine host resolved it (see `MediaAnswer`). */
@@ -150,7 +148,11 @@ export class EngineBridge {
     return this.options.quickTimeoutMs ?? 30_000
   }
 
-  private request(make: (id: number) => ToEngineHost, timeoutMs: number | null, label: string): Promise<unknown> {
+  private request(
+    make: (id: number) => ToEngineHost,
+    timeoutMs: number | null,
+    label: string,
+  ): Promise<unknown> {
     if (this.closing) return Promise.reject(new ContractError('Tessera is closing.', 'engine-unavailable'))
     if (this.failure !== null) return Promise.reject(new ContractError(this.failure, 'engine-unavailable'))
     this.start()

@@ -34,6 +34,10 @@ const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER
 /** `TESSERA_LIBRARY`, else the per-user app-data folder the `tessera` CLI uses too (engine/library/paths.ts). */
 const libraryDir = resolveLibraryDir(undefined, process.env)
 
+// A separate profile (window state, caches, the single-instance lock) for tests that run the app side by side.
+const userDataDir = process.env['TESSERA_USER_DATA']
+if (userDataDir) app.setPath('userData', userDataDir)
+
 // Both must happen before `ready`.
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -76,7 +80,9 @@ function sendMenuAction(action: MenuAction): void {
 /** package.json's `homepage`, for Help › Tessera on the Web (none yet: then there is no such item). */
 function projectUrl(): string | undefined {
   try {
-    const pkg = JSON.parse(readFileSync(join(app.getAppPath(), 'package.json'), 'utf8')) as { homepage?: unknown }
+    const pkg = JSON.parse(readFileSync(join(app.getAppPath(), 'package.json'), 'utf8')) as {
+      homepage?: unknown
+    }
     return typeof pkg.homepage === 'string' ? pkg.homepage : undefined
   } catch {
     return undefined
@@ -135,7 +141,10 @@ if (!app.requestSingleInstanceLock()) {
     .then(() => {
       denyAllPermissions(session.defaultSession)
       protocol.handle(APP_SCHEME, createAppProtocolHandler({ rootDir: rendererDir, csp: buildCsp() }))
-      protocol.handle(MEDIA_SCHEME, createMediaProtocolHandler({ resolve: (kind, id) => bridge.media(kind, id) }))
+      protocol.handle(
+        MEDIA_SCHEME,
+        createMediaProtocolHandler({ resolve: (kind, id) => bridge.media(kind, id) }),
+      )
       bridge.start()
       installMenu()
       openWindow()

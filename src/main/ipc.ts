@@ -7,7 +7,14 @@ import { BrowserWindow, dialog, ipcMain, shell, type IpcMainInvokeEvent } from '
 import type { CallOutcome } from '../preload/api'
 import type { EngineBridge } from './engine-bridge'
 import { CHANNELS } from './ipc-channels'
-import { FORBIDDEN, handleCall, isTrustedSender, outcome, parseNativeArgs, type SenderInfo } from './ipc-policy'
+import {
+  FORBIDDEN,
+  handleCall,
+  isTrustedSender,
+  outcome,
+  parseNativeArgs,
+  type SenderInfo,
+} from './ipc-policy'
 
 export interface IpcOptions {
   bridge: EngineBridge
@@ -19,26 +26,33 @@ export interface IpcOptions {
 }
 
 /** What main knows about the sender of an invoke, for `isTrustedSender`. */
-export function senderInfo(event: IpcMainInvokeEvent, isTesseraWindow: (w: BrowserWindow) => boolean): SenderInfo {
-  let frame: Electron.WebFrameMain | null = null
+export function senderInfo(
+  event: IpcMainInvokeEvent,
+  isTesseraWindow: (w: BrowserWindow) => boolean,
+): SenderInfo {
+  let frameUrl: string | null = null
+  let isMainFrame = false
   try {
-    frame = event.senderFrame
+    const frame = event.senderFrame
+    if (frame) {
+      frameUrl = frame.url
+      isMainFrame = frame.parent === null
+    }
   } catch {
-    frame = null // the frame was destroyed while the message was in flight
+    // The frame was disposed while the message was in flight: not trusted.
   }
   const window = BrowserWindow.fromWebContents(event.sender)
-  return {
-    frameUrl: frame?.url ?? null,
-    isMainFrame: frame !== null && frame.parent === null && frame === event.sender.mainFrame,
-    isTesseraWindow: window !== null && isTesseraWindow(window),
-  }
+  return { frameUrl, isMainFrame, isTesseraWindow: window !== null && isTesseraWindow(window) }
 }
 
 export function registerIpc(options: IpcOptions): () => void {
   const warn = options.warn ?? ((message: string) => console.warn(message))
 
   /** Registers an invoke handler that answers only trusted senders. */
-  const handle = (channel: string, run: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<CallOutcome>) => {
+  const handle = (
+    channel: string,
+    run: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<CallOutcome>,
+  ) => {
     ipcMain.handle(channel, async (event, ...args: unknown[]): Promise<CallOutcome> => {
       const sender = senderInfo(event, options.isTesseraWindow)
       if (!isTrustedSender(sender, options.devServerUrl)) {
@@ -76,6 +90,7 @@ export function registerIpc(options: IpcOptions): () => void {
   )
 
   return () => {
-    for (const channel of [CHANNELS.call, CHANNELS.pickFolder, CHANNELS.showInFolder]) ipcMain.removeHandler(channel)
+    for (const channel of [CHANNELS.call, CHANNELS.pickFolder, CHANNELS.showInFolder])
+      ipcMain.removeHandler(channel)
   }
 }

@@ -21,7 +21,12 @@ const BASE_HEADERS = { 'X-Content-Type-Options': 'nosniff' }
 function refuse(status: number, reason: string, extra: Record<string, string> = {}): Response {
   return new Response(reason, {
     status,
-    headers: { ...BASE_HEADERS, 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8', ...extra },
+    headers: {
+      ...BASE_HEADERS,
+      'Cache-Control': 'no-store',
+      'Content-Type': 'text/plain; charset=utf-8',
+      ...extra,
+    },
   })
 }
 
@@ -51,7 +56,9 @@ export async function mediaResponse(answer: MediaAnswer): Promise<Response> {
 }
 
 /** Builds the handler to pass to `protocol.handle(MEDIA_SCHEME, ...)`. */
-export function createMediaProtocolHandler(options: MediaProtocolOptions): (request: Request) => Promise<Response> {
+export function createMediaProtocolHandler(
+  options: MediaProtocolOptions,
+): (request: Request) => Promise<Response> {
   const warn = options.warn ?? ((message: string) => console.warn(message))
   return async (request) => {
     if (request.method !== 'GET') return refuse(405, 'Only GET is allowed.', { Allow: 'GET' })

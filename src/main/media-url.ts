@@ -43,7 +43,8 @@ export function parseMediaUrl(url: string): { kind: MediaKind; id: string } | nu
   } catch {
     return null
   }
-  if (parsed.protocol !== `${MEDIA_SCHEME}:` || parsed.hostname !== MEDIA_HOST || parsed.port !== '') return null
+  if (parsed.protocol !== `${MEDIA_SCHEME}:` || parsed.hostname !== MEDIA_HOST || parsed.port !== '')
+    return null
   if (parsed.username !== '' || parsed.password !== '' || parsed.search !== '') return null
   const parts = parsed.pathname.split('/')
   if (parts.length !== 3 || parts[0] !== '') return null

@@ -10,7 +10,11 @@ import type { EngineEvent, MediaKind } from '../shared/contract'
 import type { CallOutcome, EngineStatus, MenuAction, TesseraShellApi } from './api'
 
 /** Subscribes to a main → renderer channel, handing the listener the payload only. */
-function subscribe<T>(channel: string, listener: (payload: T) => void, accept?: (payload: unknown) => boolean) {
+function subscribe<T>(
+  channel: string,
+  listener: (payload: T) => void,
+  accept?: (payload: unknown) => boolean,
+) {
   if (typeof listener !== 'function') throw new TypeError('The listener must be a function.')
   const forward = (_event: IpcRendererEvent, payload: unknown): void => {
     if (accept && !accept(payload)) return
@@ -35,7 +39,10 @@ const api = Object.freeze({
 
   call(method: string, args: unknown): Promise<CallOutcome<never>> {
     if (typeof method !== 'string') {
-      return Promise.resolve({ ok: false, error: { message: 'The method must be a string.', code: 'bad-method' } })
+      return Promise.resolve({
+        ok: false,
+        error: { message: 'The method must be a string.', code: 'bad-method' },
+      })
     }
     return ipcRenderer.invoke(CHANNELS.call, method, args) as Promise<CallOutcome<never>>
   },

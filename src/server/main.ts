@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
-import { EngineService } from '../host/engine-service.js'
+import type { EngineService } from '../host/engine-service.js'
 import { resolveLibraryDir } from '../engine/library/paths.js'
 import { startServer, type RunningServer } from './server.js'
 
@@ -24,6 +24,7 @@ interface Options {
   renderer?: string
   token?: string
   open: boolean
+  scan: boolean
 }
 
 function parsePort(value: string): number {
@@ -67,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--renderer <dir>', 'the built interface', DEFAULT_RENDERER_DIR)
     .option('--token <token>', 'access token (default: a random one)')
     .option('--no-open', 'do not open the browser')
+    .option('--no-scan', 'do not rescan or watch the folders on start (benchmarks of a synthetic library)')
     .exitOverride()
   try {
     program.parse(argv, { from: 'user' })
@@ -85,10 +87,13 @@ async function main(argv: string[]): Promise<number> {
   const libraryDir = resolveLibraryDir(opts.library)
   let service: EngineService
   try {
+    // Loaded only now: the engine takes a moment to import, and usage errors should not wait for it.
+    const { EngineService } = await import('../host/engine-service.js')
     service = await EngineService.open({
       libraryDir,
       mode: 'browser',
       native: { pickFolder: false, showInFolder: false },
+      autoIndex: opts.scan,
     })
   } catch (error) {
     await writeLine(process.stderr, `Could not open the library ${libraryDir}: ${errorText(error)}`)

@@ -212,7 +212,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return cookieValues(req.headers.cookie, TOKEN_COOKIE).some((v) => sameToken(v, token))
   }
 
-  const sendText = (res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}) => {
+  const sendText = (
+    res: ServerResponse,
+    status: number,
+    text: string,
+    extra: Record<string, string> = {},
+  ) => {
     res.writeHead(status, {
       ...baseHeaders(),
       'Content-Type': 'text/plain; charset=utf-8',
@@ -270,7 +275,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return writeMediaResponse(res, result, method, baseHeaders())
     }
     if (first === 'ws' && rest.length === 0) {
-      return sendText(res, 426, 'Upgrade required: this is the WebSocket endpoint.\n', { Upgrade: 'websocket' })
+      return sendText(res, 426, 'Upgrade required: this is the WebSocket endpoint.\n', {
+        Upgrade: 'websocket',
+      })
     }
     if (method !== 'GET' && method !== 'HEAD') {
       return sendText(res, 405, 'Method not allowed.\n', { Allow: 'GET, HEAD' })
@@ -362,7 +369,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (typeof call.id === 'number' && Number.isSafeInteger(call.id)) id = call.id
       if (isBinary) throw new ContractError('Messages must be JSON text frames.', 'bad-message')
       if (call.kind !== 'call' || id === -1 || typeof call.method !== 'string') {
-        throw new ContractError('The message is not a call: expected {kind: "call", id, method, args}.', 'bad-message')
+        throw new ContractError(
+          'The message is not a call: expected {kind: "call", id, method, args}.',
+          'bad-message',
+        )
       }
       const parsed = parseCall(call.method, call.args)
       const result: unknown = await service.call(parsed.method, parsed.args)

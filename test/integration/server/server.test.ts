@@ -112,7 +112,9 @@ function request(
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }))
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+        )
         res.on('error', reject)
       },
     )
@@ -230,7 +232,14 @@ describe('startup', () => {
 
 describe('access token', () => {
   it('answers 401 without a token, everywhere', async () => {
-    for (const target of ['/', '/index.html', '/assets/app.js', '/assets/x.js', `/media/photo/${ids.jpeg}`, '/ws']) {
+    for (const target of [
+      '/',
+      '/index.html',
+      '/assets/app.js',
+      '/assets/x.js',
+      `/media/photo/${ids.jpeg}`,
+      '/ws',
+    ]) {
       const res = await request(target)
       expect(res.status, target).toBe(401)
       expect(res.headers['content-type']).toContain('text/plain')
@@ -244,7 +253,9 @@ describe('access token', () => {
     expect((await request(`/?token=${wrong}`)).status).toBe(401)
     expect((await request('/?token=')).status).toBe(401)
     expect((await request(`/media/photo/${ids.jpeg}?token=short`)).status).toBe(401)
-    expect((await request('/assets/app.js', { headers: { Cookie: `tessera_token=${wrong}` } })).status).toBe(401)
+    expect((await request('/assets/app.js', { headers: { Cookie: `tessera_token=${wrong}` } })).status).toBe(
+      401,
+    )
     // A wrong token in the query is not rescued by a right cookie.
     const cookie = `tessera_token=${token}`
     expect((await request(`/?token=${wrong}`, { headers: { Cookie: cookie } })).status).toBe(401)
@@ -273,14 +284,20 @@ describe('access token', () => {
 
 describe('Host and Origin checks', () => {
   it('refuses (403) a Host other than 127.0.0.1:<port> or localhost:<port>', async () => {
-    for (const host of ['evil.example', `evil.example:${port}`, '127.0.0.1', `127.0.0.1:${port + 1}`, `[::1]:${port}`]) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      '127.0.0.1',
+      `127.0.0.1:${port + 1}`,
+      `[::1]:${port}`,
+    ]) {
       const res = await request(`/?token=${token}`, { headers: { Host: host } })
       expect(res.status, host).toBe(403)
     }
     expect((await request(`/?token=${token}`, { headers: { Host: `localhost:${port}` } })).status).toBe(200)
-    expect(await upgradeStatus(`/ws?token=${token}`, { origin: origin(), headers: { Host: 'evil.example' } })).toBe(
-      403,
-    )
+    expect(
+      await upgradeStatus(`/ws?token=${token}`, { origin: origin(), headers: { Host: 'evil.example' } }),
+    ).toBe(403)
   })
 
   it('refuses (403) WebSocket upgrades from another origin, or with none', async () => {
@@ -301,7 +318,7 @@ describe('static files', () => {
   it('serves index.html with the browser-mode CSP as header and meta tag', async () => {
     const res = await request(`/?token=${token}`)
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
-    const csp = res.headers['content-security-policy']
+    const csp = String(res.headers['content-security-policy'])
     expect(csp).toBe(
       `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; ` +
         `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}; base-uri 'none'; form-action 'none'; ` +
@@ -311,7 +328,7 @@ describe('static files', () => {
     expect(html).not.toContain(ELECTRON_CSP)
     const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]*)" \/>/.exec(html)?.[1]
     // The meta tag carries the same policy except frame-ancestors, which browsers ignore in a meta tag.
-    expect(meta).toBe(csp!.replace(" frame-ancestors 'none';", ''))
+    expect(meta).toBe(csp.replace(" frame-ancestors 'none';", ''))
     expect(html).toContain('<script type="module" crossorigin src="./assets/app.js"></script>')
     expect(res.headers['x-frame-options']).toBe('DENY')
     expect(res.headers['cache-control']).toBe('no-store')
@@ -325,7 +342,11 @@ describe('static files', () => {
     const css = await request(`/assets/app.css?token=${token}`)
     expect([css.status, css.headers['content-type']]).toEqual([200, 'text/css; charset=utf-8'])
     const head = await request(`/assets/app.js?token=${token}`, { method: 'HEAD' })
-    expect([head.status, head.headers['content-length'], head.body.length]).toEqual([200, String(APP_JS.length), 0])
+    expect([head.status, head.headers['content-length'], head.body.length]).toEqual([
+      200,
+      String(APP_JS.length),
+      0,
+    ])
   })
 
   it('falls back to index.html for GET of app routes only', async () => {
@@ -452,7 +473,11 @@ describe('WebSocket contract', () => {
   it('round-trips a call', async () => {
     const ws = await connect()
     const reply = await call(ws, 'app.info', [])
-    expect(reply).toMatchObject({ kind: 'reply', ok: true, result: { version: '0.0.0-test', mode: 'browser' } })
+    expect(reply).toMatchObject({
+      kind: 'reply',
+      ok: true,
+      result: { version: '0.0.0-test', mode: 'browser' },
+    })
     const created = await call(ws, 'albums.create', ['  Trips '])
     // The arguments the service sees are the validated ones (zod trims the name).
     expect(created).toMatchObject({ ok: true, result: { name: 'Trips' } })
@@ -483,7 +508,13 @@ describe('WebSocket contract', () => {
 
   it('answers malformed frames with bad-message and survives them', async () => {
     const ws = await connect()
-    for (const frame of ['not json', '42', 'null', '{"kind":"event","id":3}', '{"kind":"call","method":"app.info"}']) {
+    for (const frame of [
+      'not json',
+      '42',
+      'null',
+      '{"kind":"event","id":3}',
+      '{"kind":"call","method":"app.info"}',
+    ]) {
       const reply = nextMessage(ws, (m) => m.kind === 'reply')
       ws.send(frame)
       const message = (await reply) as ReplyMessage
@@ -528,7 +559,11 @@ describe('WebSocket contract', () => {
 
 describe('close', () => {
   it('closes the sockets and the server, and stops listening to the engine', async () => {
-    const extra = await startServer({ service, rendererDir: path.join(base, 'renderer'), token: 'test-token-1' })
+    const extra = await startServer({
+      service,
+      rendererDir: path.join(base, 'renderer'),
+      token: 'test-token-1',
+    })
     expect(extra.url).toBe(`http://127.0.0.1:${extra.port}/?token=test-token-1`)
     const subscribed = listeners.size
     const ws = new WebSocket(`ws://127.0.0.1:${extra.port}/ws?token=test-token-1`, {

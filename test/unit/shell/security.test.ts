@@ -8,6 +8,7 @@ import {
   hardenWebContents,
   isAllowedExternalUrl,
   secureWebPreferences,
+  withCspMeta,
 } from '../../../src/main/security'
 
 function directives(csp: string): Map<string, string[]> {
@@ -20,22 +21,33 @@ function directives(csp: string): Map<string, string[]> {
 }
 
 describe('buildCsp', () => {
-  it('denies by default and allows only the app origin for scripts, styles and images', () => {
+  it('denies by default and allows only the app origin for scripts and styles', () => {
     const csp = directives(buildCsp())
     expect(csp.get('default-src')).toEqual(["'none'"])
     expect(csp.get('script-src')).toEqual(["'self'"])
     expect(csp.get('style-src')).toEqual(["'self'"])
-    expect(csp.get('img-src')).toEqual(["'self'"])
     expect(csp.get('base-uri')).toEqual(["'none'"])
     expect(csp.get('form-action')).toEqual(["'none'"])
     expect(csp.get('require-trusted-types-for')).toEqual(["'script'"])
     expect(csp.has('connect-src')).toBe(false)
   })
 
-  it('never allows inline or eval scripts, not even in dev', () => {
+  it('allows images from the app, the media protocol and the blob:/data: URLs the page makes', () => {
     for (const csp of [buildCsp(), buildCsp({ dev: true })]) {
-      expect(csp).not.toMatch(/unsafe-eval|unsafe-hashes|\*;|data:|blob:/)
+      expect(directives(csp).get('img-src')).toEqual(["'self'", 'tessera-media:', 'blob:', 'data:'])
+    }
+  })
+
+  it('never allows inline, eval, blob: or data: scripts, not even in dev', () => {
+    for (const csp of [buildCsp(), buildCsp({ dev: true })]) {
+      expect(csp).not.toMatch(/unsafe-eval|unsafe-hashes|\*;/)
       expect(directives(csp).get('script-src')).toEqual(["'self'"])
+      // data: and blob: appear for images only.
+      for (const [name, values] of directives(csp)) {
+        if (name === 'img-src') continue
+        expect(values, name).not.toContain('data:')
+        expect(values, name).not.toContain('blob:')
+      }
     }
   })
 
@@ -46,10 +58,28 @@ describe('buildCsp', () => {
     expect(csp.get('connect-src')).toEqual(["'self'", 'ws://localhost:*', 'ws://127.0.0.1:*'])
   })
 
-  it('is the policy written in the renderer index.html', () => {
+  it('is the policy the build writes into the renderer index.html', () => {
     const html = readFileSync(new URL('../../../src/renderer/index.html', import.meta.url), 'utf8')
-    const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/.exec(html)
+    const built = withCspMeta(html, buildCsp())
+    const meta = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/.exec(built)
     expect(meta?.[1]).toBe(buildCsp())
+  })
+})
+
+describe('withCspMeta', () => {
+  const page = (content: string) =>
+    `<head><meta http-equiv="Content-Security-Policy" content="${content}" /><title>t</title></head>`
+
+  it('replaces only the meta tag content', () => {
+    expect(withCspMeta(page("default-src 'self'"), "default-src 'none'")).toBe(page("default-src 'none'"))
+  })
+
+  it('refuses a page without the meta tag', () => {
+    expect(() => withCspMeta('<head><title>t</title></head>', "default-src 'none'")).toThrow(/meta tag/)
+  })
+
+  it('takes the policy literally (no $-patterns)', () => {
+    expect(withCspMeta(page('x'), "img-src 'self' $1 $&")).toBe(page("img-src 'self' $1 $&"))
   })
 })
 

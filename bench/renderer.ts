@@ -1,0 +1,219 @@
+/**
+ * The interface with a 100,000-photo library, in browser mode, measured in Debian's Chromium:
+ * - time to first grid paint: from navigation start to the first frame that shows decoded thumbnails in
+ *   the grid (the page's own clock, so the server's start-up is not counted, but loading the page, its
+ *   scripts, the 100,000-photo timeline and the first thumbnails are);
+ * - scrolling: frames per second while the grid scrolls continuously at about 3 screens a second for
+ *   5 seconds, and the share of frames slower than 50 ms.
+ *
+ * The library is synthetic (rows written straight into LanceDB, 240 distinct thumbnails shared by hash),
+ * since indexing 100,000 real photos would take hours here; the server opens it without rescanning.
+ */
+import { spawn } from 'node:child_process'
+import { createHash, randomUUID } from 'node:crypto'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
+import { chromium } from '@playwright/test'
+import { libraryLayout } from '../src/engine/library/paths.js'
+import { defaultSettings, saveSettings } from '../src/engine/library/settings.js'
+import { blankPhotoRow, PhotoStore, type PhotoRow } from '../src/engine/store/photo-store.js'
+import { ThumbnailCache } from '../src/engine/store/thumbnail-cache.js'
+
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+const REPO = path.resolve(HERE, '..')
+const PHOTOS = Number(process.env.TESSERA_BENCH_RENDERER ?? 100_000)
+const CHROMIUM = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium'
+const DISTINCT_THUMBS = 240
+
+type Json = Record<string, unknown>
+
+async function buildLibrary(dir: string): Promise<void> {
+  const layout = libraryLayout(dir)
+  await fs.mkdir(layout.dir, { recursive: true })
+  const root = path.join(dir, 'Photos')
+  await fs.mkdir(root, { recursive: true })
+  await saveSettings(layout.settings, { ...defaultSettings(), roots: [root] })
+  const thumbs = new ThumbnailCache(layout.thumbs)
+  const hashes: string[] = []
+  for (let i = 0; i < DISTINCT_THUMBS; i++) {
+    const hash = createHash('sha256').update(`thumb-${i}`).digest('hex')
+    const hue = (i * 47) % 360
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><defs><linearGradient id="g"><stop offset="0" stop-color="hsl(${hue},55%,45%)"/><stop offset="1" stop-color="hsl(${(hue + 60) % 360},55%,70%)"/></linearGradient></defs><rect width="320" height="240" fill="url(#g)"/><circle cx="${40 + (i % 9) * 30}" cy="120" r="${20 + (i % 5) * 10}" fill="hsl(${(hue + 180) % 360},50%,60%)"/></svg>`
+    await thumbs.write(hash, await sharp(Buffer.from(svg)).webp({ quality: 70 }).toBuffer())
+    hashes.push(hash)
+  }
+  const store = await PhotoStore.open(layout.db)
+  const start = Date.UTC(2014, 0, 1)
+  const span = Date.UTC(2025, 0, 1) - start
+  for (let offset = 0; offset < PHOTOS; offset += 10_000) {
+    const rows: PhotoRow[] = []
+    for (let i = offset; i < Math.min(PHOTOS, offset + 10_000); i++) {
+      const taken = new Date(start + Math.floor((span * i) / PHOTOS))
+      rows.push({
+        ...blankPhotoRow({
+          id: randomUUID(),
+          path: path.join(root, `${taken.getUTCFullYear()}`, `IMG_${String(i).padStart(6, '0')}.jpg`),
+          root,
+          size: 2_000_000 + (i % 1000) * 1000,
+          mtimeMs: taken.getTime(),
+        }),
+        hash: hashes[i % DISTINCT_THUMBS]!,
+        format: 'jpeg',
+        width: 4000,
+        height: 3000,
+        takenAt: taken.toISOString(),
+      })
+    }
+    await store.upsert(rows)
+  }
+  await store.optimize()
+  store.close()
+}
+
+function startServer(libraryDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(REPO, 'src/server/main.ts'),
+      '--library',
+      libraryDir,
+      '--port',
+      '0',
+      '--no-open',
+      '--no-scan',
+    ],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString()
+      const m = /Tessera is running at (\S+)/.exec(output)
+      if (m)
+        resolve({
+          url: m[1]!,
+          stop: () =>
+            new Promise<void>((r) => {
+              child.once('exit', () => r())
+              child.kill('SIGTERM')
+            }),
+        })
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.on('exit', (code) => reject(new Error(`The server exited (${code}):\n${output}`)))
+  })
+}
+
+export async function benchRenderer(cacheDir: string, log: (m: string) => void): Promise<Json> {
+  const libraryDir = path.join(cacheDir, `renderer-${PHOTOS}`)
+  const marker = path.join(libraryDir, '.complete')
+  if (
+    !(await fs.access(marker).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    log(`renderer: building a ${PHOTOS}-photo library`)
+    await fs.rm(libraryDir, { recursive: true, force: true })
+    await buildLibrary(libraryDir)
+    await fs.writeFile(marker, '')
+  }
+  const server = await startServer(libraryDir)
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // GPU off as in the tests: this is a software-rendering figure, a floor for real machines.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  try {
+    const runs: number[] = []
+    let fps: Json = {}
+    for (let run = 0; run < 3; run++) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+      await page.goto(server.url, { waitUntil: 'commit' })
+      // The first frame in which grid thumbnails are decoded and on screen.
+      const firstPaint = await page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const check = () => {
+              const imgs = Array.from(
+                document.querySelectorAll<HTMLImageElement>('[data-testid=grid-photo] img'),
+              )
+              if (imgs.length > 0 && imgs.some((i) => i.complete && i.naturalWidth > 0))
+                resolve(performance.now())
+              else requestAnimationFrame(check)
+            }
+            check()
+          }),
+      )
+      runs.push(firstPaint)
+      const tiles = await page.locator('[data-testid=grid-photo]').count()
+      log(`renderer: first grid paint ${firstPaint.toFixed(0)} ms (${tiles} tiles mounted)`)
+      if (run === 2) {
+        fps = await page.evaluate(async () => {
+          const tile = document.querySelector('[data-testid=grid-photo]')!
+          let scroller: HTMLElement | null = tile.parentElement
+          while (
+            scroller &&
+            !(
+              scroller.scrollHeight > scroller.clientHeight + 10 &&
+              /(auto|scroll)/.test(getComputedStyle(scroller).overflowY)
+            )
+          )
+            scroller = scroller.parentElement
+          if (!scroller) throw new Error('No scrolling container around the grid')
+          const el = scroller
+          const frames: number[] = []
+          const duration = 5000
+          const speed = (el.clientHeight * 3) / 1000 // px per ms
+          return new Promise<Json>((resolve) => {
+            const t0 = performance.now()
+            let last = t0
+            const step = (now: number) => {
+              frames.push(now - last)
+              last = now
+              el.scrollTop = (now - t0) * speed
+              if (now - t0 < duration) requestAnimationFrame(step)
+              else {
+                const slow = frames.filter((f) => f > 50).length
+                resolve({
+                  seconds: (now - t0) / 1000,
+                  frames: frames.length,
+                  fps: Math.round((frames.length / ((now - t0) / 1000)) * 10) / 10,
+                  framesOver50ms: slow,
+                  worstFrameMs: Math.round(Math.max(...frames)),
+                  scrolledPx: Math.round(el.scrollTop),
+                  scrollHeightPx: el.scrollHeight,
+                  mountedTiles: document.querySelectorAll('[data-testid=grid-photo]').length,
+                })
+              }
+            }
+            requestAnimationFrame(step)
+          })
+        })
+        log(`renderer: scrolling ${JSON.stringify(fps)}`)
+      }
+      await page.close()
+    }
+    const sorted = [...runs].sort((a, b) => a - b)
+    return {
+      photos: PHOTOS,
+      browser: `${CHROMIUM} ${browser.version()} (software rendering, --disable-gpu)`,
+      firstGridPaintMs: { runs: runs.map((r) => Math.round(r)), median: Math.round(sorted[1]!) },
+      scrolling: fps,
+    }
+  } finally {
+    await browser.close()
+    await server.stop()
+  }
+}
