@@ -45,17 +45,19 @@ test.beforeAll(async () => {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npx electron-vite build\` first.`)
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-electron-'))
   const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && key !== 'ELECTRON_RENDERER_URL') env[key] = value // never the dev server
+  }
   app = await electron.launch({
     executablePath: electronBinary() ?? undefined,
     // Chromium refuses to run as root with its OS sandbox (containers, CI); the renderer stays `sandbox: true`.
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), MAIN],
+    // The repository folder: Electron runs package.json's `main` (out/main/index.js) under the app's own name.
+    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), REPO],
     env: {
       ...env,
       TESSERA_LIBRARY: path.join(work, 'library'),
       TESSERA_USER_DATA: path.join(work, 'profile'),
       TESSERA_MODEL_MIRROR: MIRROR,
-      ELECTRON_RENDERER_URL: '', // never the dev server
     },
   })
   page = await app.firstWindow()

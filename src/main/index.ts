@@ -30,7 +30,7 @@ const preloadPath = join(import.meta.dirname, '../preload/index.cjs')
 const rendererDir = join(import.meta.dirname, '../renderer')
 const engineHostPath = join(import.meta.dirname, 'engine-host.js')
 /** Set by `electron-vite dev`; a packaged app always loads its own files. */
-const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL']
+const devServerUrl = (!app.isPackaged && process.env['ELECTRON_RENDERER_URL']) || undefined
 /** `TESSERA_LIBRARY`, else the per-user app-data folder the `tessera` CLI uses too (engine/library/paths.ts). */
 const libraryDir = resolveLibraryDir(undefined, process.env)
 
