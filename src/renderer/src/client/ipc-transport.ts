@@ -11,6 +11,10 @@ export interface PreloadEngineApi {
   mediaUrl(kind: MediaKind, id: string): string
   pickFolder?(): Promise<string[]>
   showInFolder?(id: string): Promise<void>
+  onMenu?(listener: (action: string) => void): () => void
+  onEngineStatus?(
+    listener: (status: { state: 'running' | 'restarting' | 'failed'; message: string | null }) => void,
+  ): () => void
 }
 
 /** `window.tessera` when this page runs in Tessera's Electron window and the preload has the engine API. */
@@ -34,8 +38,9 @@ export class IpcTransport implements Transport {
     return this.api.onEvent(listener)
   }
 
-  onConnection(): () => void {
-    return () => {}
+  /** The engine's utility process: down while it restarts after a crash. */
+  onConnection(listener: (connected: boolean) => void): () => void {
+    return this.api.onEngineStatus?.((status) => listener(status.state === 'running')) ?? (() => {})
   }
 
   mediaUrl(kind: MediaKind, id: string): string {

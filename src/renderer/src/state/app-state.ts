@@ -13,6 +13,7 @@ import type {
   Timeline,
 } from '../../../shared/contract'
 import { connectEngine, EngineError } from '../client/engine-client'
+import { preloadApi } from '../client/ipc-transport'
 import { clickSelect, type ClickModifiers } from './selection'
 
 export const VIEWS = [
@@ -184,6 +185,10 @@ export async function startApp() {
     state.connected = connected
     if (connected) void Promise.all([refreshStatus(), refreshTimeline(), refreshAlbums()]).catch(reportError)
   })
+  // Electron's File › Add Folder… menu.
+  preloadApi()?.onMenu?.((action) => {
+    if (action === 'add-folder') void addFolderWithPicker().catch(reportError)
+  })
   routeFromHash()
   window.addEventListener('hashchange', routeFromHash)
   const [info] = await Promise.all([
@@ -193,4 +198,15 @@ export async function startApp() {
     refreshAlbums(),
   ])
   state.info = info
+}
+
+/** The native folder picker (Electron); the chosen folders become watched roots and are indexed at once. */
+export async function addFolderWithPicker() {
+  const pick = client.pickFolder
+  if (!pick) return
+  const folders = await pick()
+  if (folders.length === 0) return
+  const { added } = await client.call('roots.add', folders)
+  notify(added.length > 0 ? `Added ${added.join(', ')}: indexing now.` : 'That folder is already watched.')
+  await refreshStatus()
 }
