@@ -665,6 +665,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
       })
     })
   models
+    .command('use')
+    .description('make an installed pack the library model (photos are re-embedded by the next index run)')
+    .argument('<id>')
+    .action(async (id: string) => {
+      await withEngine(g(), {}, async (engine) => {
+        await engine.useModel(id)
+        print(g().json, { id }, () => `Now using ${id}: run \`tessera index\` to re-embed the photos.`)
+      })
+    })
+  models
     .command('download')
     .description('download and verify a model pack (resumes an interrupted download)')
     .argument('<id>')
@@ -673,6 +683,22 @@ export function buildProgram(setExit: (code: number) => void): Command {
         const pack = await engine.downloadModel(id, progress.bytes)
         progress.end()
         print(g().json, pack, () => `Installed ${id} in ${pack.dir}`)
+      })
+    })
+  models
+    .command('import')
+    .description('install a custom pack from a folder holding manifest.json and its files (sha256-checked)')
+    .argument('<folder>')
+    .option('--use', 'make it the library model (photos are re-embedded by the next index run)')
+    .action(async (folder: string, opts: { use?: boolean }) => {
+      await withEngine(g(), {}, async (engine) => {
+        const id = await engine.importModel(folder)
+        if (opts.use) await engine.useModel(id)
+        print(g().json, { id, active: engine.settings.model === id }, () =>
+          opts.use
+            ? `Installed ${id}; it is now the library model: run \`tessera index\`.`
+            : `Installed ${id}.`,
+        )
       })
     })
 

@@ -16,6 +16,8 @@ import { LibraryWatcher } from './watch/library-watcher.js'
 import { openFeatureExtractor } from './embed/feature-extractor.js'
 import { fileDecoder } from './decode/file-decoder.js'
 import { installPack, listPacks, openPack } from './models/install.js'
+import { importPackFolder, listCustomPacks } from './models/custom-pack.js'
+import { CATALOG } from './models/catalog.js'
 import { mirrorFromEnv } from './models/mirror.js'
 import { clusterPhotos, type ClusterOptions, type PhotoGroup } from './groups/cluster-photos.js'
 import { PhotoSearch, type SearchFilters, type SearchHit } from './search/photo-search.js'
@@ -692,8 +694,31 @@ export class Engine {
 
   // ---- model packs ----
 
+  /** The catalog's packs and any imported custom packs, with whether each is installed. */
   async listModels() {
-    return listPacks(this.layout.packs)
+    const custom = (await listCustomPacks(this.layout.packs)).map((p) => ({
+      id: p.id,
+      title: p.manifest.name,
+      description: `Custom pack (${p.manifest.source}); ${p.manifest.text ? 'with' : 'no'} text search.`,
+      isDefault: false,
+      downloadBytes: 0,
+      dir: p.dir,
+      installed: true,
+      version: p.manifest.version,
+      custom: true,
+      text: Boolean(p.manifest.text),
+    }))
+    const catalog = (await listPacks(this.layout.packs)).map((p) => ({
+      ...p,
+      custom: false,
+      text: Boolean(CATALOG.find((c) => c.id === p.id)?.manifest.text),
+    }))
+    return [...catalog, ...custom]
+  }
+
+  /** Installs a custom pack from a folder (manifest.json + files, every sha256 checked); returns its id. */
+  async importModel(folder: string): Promise<string> {
+    return (await importPackFolder(folder, this.layout.packs)).id
   }
 
   async downloadModel(id: string, onProgress?: (done: number, total: number) => void, signal?: AbortSignal) {

@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { Engine } from '../engine/engine.js'
+import { Engine, type TrainReport } from '../engine/engine.js'
 import { NoTextTowerError } from '../engine/text/text-embedder.js'
 import { ContinuousTrainer } from '../engine/personalize/continuous-trainer.js'
 import { CATALOG } from '../engine/models/catalog.js'
@@ -450,13 +450,10 @@ export class EngineService implements EngineApi {
         return { cancelled: running }
       },
       'search.capabilities': async () => {
-        const entry = CATALOG.find((c) => c.id === this.engine.settings.model)
-        const text = Boolean(entry?.manifest.text)
-        return {
-          text,
-          model: this.engine.settings.model,
-          hint: text ? null : new NoTextTowerError({ id: this.engine.settings.model }).message,
-        }
+        const model = this.engine.settings.model
+        const pack = (await this.engine.listModels()).find((p) => p.id === model)
+        const text = pack?.text ?? false
+        return { text, model, hint: text ? null : new NoTextTowerError({ id: model }).message }
       },
       'search.similar': async (id, k, filters) =>
         this.engine
@@ -616,8 +613,9 @@ export class EngineService implements EngineApi {
           description: p.description,
           installed: p.installed,
           active: p.id === this.engine.settings.model,
-          text: Boolean(CATALOG.find((c) => c.id === p.id)?.manifest.text),
+          text: p.text,
           bytes: p.downloadBytes,
+          custom: p.custom,
         }))
       },
       'models.download': async (id) => {
@@ -637,6 +635,7 @@ export class EngineService implements EngineApi {
           .finally(() => this.downloads.delete(id))
         return { started: true }
       },
+      'models.import': async (folder) => ({ id: await this.engine.importModel(folder) }),
       'map.layout': () => {
         this.mapRun ??= this.mapLayout().finally(() => (this.mapRun = null))
         return this.mapRun.catch((error: unknown) => {
@@ -652,7 +651,7 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-function trainResult(report: import('../engine/engine.js').TrainReport): TrainResult {
+function trainResult(report: TrainReport): TrainResult {
   return {
     before: report.before['mP@5'],
     after: report.after['mP@5'],

@@ -97,6 +97,8 @@ export const methods = {
   'models.list': none,
   /** Downloads a model pack; progress arrives as `download` events. */
   'models.download': z.tuple([z.string().min(1).max(200)]),
+  /** Installs a custom pack from a folder holding manifest.json and its files (each sha256 checked). */
+  'models.import': z.tuple([folderPath]),
   /** The 2-D similarity map, computed off the UI thread and cached until the embeddings change. */
   'map.layout': none,
 } as const
@@ -278,8 +280,10 @@ export interface ModelView {
   installed: boolean
   active: boolean
   text: boolean
-  /** Download size in bytes. */
+  /** Download size in bytes (0 for a custom pack). */
   bytes: number
+  /** Imported from a folder rather than from the catalog. */
+  custom: boolean
 }
 
 export interface MapLayout {
@@ -324,6 +328,7 @@ export interface Results {
   'settings.update': SettingsView
   'models.list': ModelView[]
   'models.download': { started: boolean }
+  'models.import': { id: string }
   'map.layout': MapLayout
 }
 

@@ -125,15 +125,16 @@ export function countRect(
 export function nearest(grid: SpatialGrid, x: number, y: number, maxDistance = Infinity): number {
   if (grid.count === 0) return -1
   const { xy, start, items, cols, rows, cell } = grid
-  const cx = Math.floor((x - grid.minX) / cell)
-  const cy = Math.floor((y - grid.minY) / cell)
+  // Start from the cell nearest to the point (the point may lie outside the grid): every point of a cell
+  // `ring` cells from there is at least (ring - 1) cells away from (x, y), as the grid is convex.
+  const cx = clampCol(grid, x)
+  const cy = clampRow(grid, y)
   let best = -1
   let bestD2 = maxDistance === Infinity ? Infinity : maxDistance * maxDistance
-  const maxRing = Math.max(cols, rows) + Math.max(Math.abs(cx), Math.abs(cy))
+  const maxRing = Math.max(cols, rows)
   for (let ring = 0; ring <= maxRing; ring++) {
-    // Every point in this ring is at least (ring - 1) cells away from (x, y).
     const gap = (ring - 1) * cell
-    if (ring > 0 && gap > 0 && gap * gap > bestD2) break
+    if (gap > 0 && gap * gap > bestD2) break
     for (let r = cy - ring; r <= cy + ring; r++) {
       if (r < 0 || r >= rows) continue
       const onEdge = r === cy - ring || r === cy + ring

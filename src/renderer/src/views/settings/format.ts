@@ -22,7 +22,7 @@ export function providerLabel(provider: ProviderName): string {
 export const PROVIDER_PRESETS: Array<{ id: string; label: string; providers: ProviderName[] }> = [
   {
     id: 'auto',
-    label: 'Automatic: the fastest available (CUDA → DirectML → CoreML → CPU)',
+    label: 'Automatic: fastest available (CUDA → DirectML → CoreML → CPU)',
     providers: ['cuda', 'dml', 'coreml', 'cpu'],
   },
   { id: 'cpu', label: 'CPU only', providers: ['cpu'] },
