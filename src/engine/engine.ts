@@ -741,15 +741,28 @@ export class Engine {
       if (!pack.installed) throw new Error(`The model pack ${id} is not installed: download it first.`)
       if (id === this.settingsValue.model) return
       await this.updateSettings({ model: id })
-      const ex = this.extractor ? await this.extractor : null
-      this.extractor = null
-      if (ex?.ok) await ex.extractor.close()
-      const text = this.textEmbedder ? await this.textEmbedder.catch(() => null) : null
-      this.textEmbedder = null
-      await text?.close()
-      await this.textSearchValue?.close()
-      this.textSearchValue = null
+      await this.dropModelSessions()
     })
+  }
+
+  /** Sets the execution providers to try; the model is reopened with them at its next use. */
+  async setProviders(providers: ProviderName[]): Promise<void> {
+    await this.serial.run(async () => {
+      await this.updateSettings({ providers })
+      await this.dropModelSessions()
+    })
+  }
+
+  /** Closes the model sessions so the next use opens them afresh (another pack or other providers). */
+  private async dropModelSessions(): Promise<void> {
+    const ex = this.extractor ? await this.extractor : null
+    this.extractor = null
+    if (ex?.ok) await ex.extractor.close()
+    const text = this.textEmbedder ? await this.textEmbedder.catch(() => null) : null
+    this.textEmbedder = null
+    await text?.close()
+    await this.textSearchValue?.close()
+    this.textSearchValue = null
   }
 
   async close(): Promise<void> {

@@ -591,7 +591,8 @@ export class EngineService implements EngineApi {
         })),
       'settings.get': async () => this.settingsView(),
       'settings.update': async (patch) => {
-        const { model, ...rest } = patch
+        const { model, providers, ...rest } = patch
+        if (providers !== undefined) await this.engine.setProviders(providers)
         if (model !== undefined && model !== this.engine.settings.model) {
           await this.engine.useModel(model)
           this.startIndexing()

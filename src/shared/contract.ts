@@ -142,6 +142,7 @@ export interface IndexingState {
 export interface LibraryStatus {
   library: string
   roots: string[]
+  /** Files in the library, including the ones that could not be read (`failed`); not the trashed ones. */
   photos: number
   embedded: number
   pending: number

@@ -135,6 +135,15 @@ export function openViewer(ids: string[], index: number) {
   state.viewer = { ids, index }
 }
 
+export function closeViewer() {
+  state.viewer = null
+}
+
+export function selectAll(ids: readonly string[]) {
+  state.selection = new Set(ids)
+  state.anchor = ids[0] ?? null
+}
+
 /** Moves photos to the trash, with an Undo button in the notice. */
 export async function trashPhotos(ids: string[]) {
   const result = await client.call('trash.photos', ids)

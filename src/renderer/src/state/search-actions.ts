@@ -26,8 +26,12 @@ export function runSimilarSearch(id: string) {
   return run({ kind: 'similar', id }, () => client.call('search.similar', id, RESULTS, state.search.filters))
 }
 
+/** The last dropped image, so that changing a filter can search with it again. */
+let lastDropped: File | null = null
+
 /** A dropped file: its bytes go to the engine (the interface never names files on disk). */
 export function runImageSearch(file: File) {
+  lastDropped = file
   return run({ kind: 'image', name: file.name }, async () => {
     const base64 = await toBase64(file)
     return client.call('search.image', { name: file.name, base64 }, RESULTS, state.search.filters)
@@ -40,6 +44,7 @@ export function rerunSearch() {
   if (!source) return
   if (source.kind === 'text') return runTextSearch(source.text)
   if (source.kind === 'similar') return runSimilarSearch(source.id)
+  if (source.kind === 'image' && lastDropped) return runImageSearch(lastDropped)
 }
 
 async function toBase64(file: Blob): Promise<string> {

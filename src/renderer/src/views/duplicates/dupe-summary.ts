@@ -31,7 +31,10 @@ export interface DupeSummary {
   extraIds: string[]
 }
 
-export function summarize(groups: readonly DupeGroupView[], chosen: ReadonlyMap<string, string>): DupeSummary {
+export function summarize(
+  groups: readonly DupeGroupView[],
+  chosen: ReadonlyMap<string, string>,
+): DupeSummary {
   const extraIds: string[] = []
   const seen = new Set<string>()
   let bytesToFree = 0

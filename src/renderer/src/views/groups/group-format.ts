@@ -41,7 +41,11 @@ export function formatDateRange(from: string | null, to: string | null): string 
 }
 
 /** The album name a group suggests: "Group — March 2024", or "Group of 23 photos" without dates. */
-export function suggestedAlbumName(group: { from: string | null; to: string | null; photos: string[] }): string {
+export function suggestedAlbumName(group: {
+  from: string | null
+  to: string | null
+  photos: string[]
+}): string {
   const a = parts(group.from)
   const b = parts(group.to) ?? a
   if (!a || !b) return `Group of ${group.photos.length} photos`
