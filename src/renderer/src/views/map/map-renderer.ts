@@ -72,7 +72,7 @@ export function drawMap(
   if (thumb > 0) {
     drawThumbs(ctx, scene, width, height, thumb, thumbs)
   } else {
-    const s = dotSize(scene)
+    const s = Math.round(dotSize(scene) * dpr) / dpr
     const half = s / 2
     const { scale, tx, ty } = view
     const none = colouring.buckets.length - 1
@@ -87,7 +87,8 @@ export function drawMap(
         const sx = xy[2 * i]! * scale + tx
         const sy = xy[2 * i + 1]! * scale + ty
         if (sx < -s || sy < -s || sx > width + s || sy > height + s) continue
-        ctx.rect(sx - half, sy - half, s, s)
+        // Whole device pixels: crisper, and much faster to fill than fractional rectangles.
+        ctx.rect(Math.round((sx - half) * dpr) / dpr, Math.round((sy - half) * dpr) / dpr, s, s)
       }
       ctx.fillStyle = b === none ? UNLABELLED : colouring.colours[b]!
       ctx.globalAlpha = b === none ? 0.55 : 0.9
@@ -115,7 +116,13 @@ function drawThumbs(
   if (scene.hover >= 0) drawThumb(ctx, scene, scene.hover, size, thumbs)
 }
 
-function drawThumb(ctx: CanvasRenderingContext2D, scene: MapScene, i: number, size: number, thumbs: ThumbCache) {
+function drawThumb(
+  ctx: CanvasRenderingContext2D,
+  scene: MapScene,
+  i: number,
+  size: number,
+  thumbs: ThumbCache,
+) {
   const { xy, view, colouring, ids } = scene
   const half = size / 2
   const [sx, sy] = toScreen(view, xy[2 * i]!, xy[2 * i + 1]!)
@@ -159,7 +166,8 @@ function drawMarks(
     for (const i of scene.selected) {
       const [sx, sy] = toScreen(view, xy[2 * i]!, xy[2 * i + 1]!)
       if (sx < -ring || sy < -ring || sx > width + ring || sy > height + ring) continue
-      if (thumb > 0) ctx.rect(sx - ring, sy - ring, 2 * ring, 2 * ring)
+      // Squares for thumbnails, and for big selections (thousands of arcs are slow to stroke).
+      if (thumb > 0 || scene.selected.length > 2000) ctx.rect(sx - ring, sy - ring, 2 * ring, 2 * ring)
       else {
         ctx.moveTo(sx + ring, sy)
         ctx.arc(sx, sy, ring, 0, Math.PI * 2)

@@ -5,65 +5,12 @@
  * arrives while another view is open.
  */
 import { reactive } from 'vue'
-import type { EngineEvent, TrainResult } from '../../../../shared/contract'
 import { client, notify, reportError, state } from '../../state/app-state'
+import { applyTrainEvent, emptyTraining, type TrainingStore } from './train-events'
 
-export type TrainPhase = 'idle' | 'starting' | 'running' | 'done' | 'failed' | 'cancelled'
+export type { TrainPhase } from './train-events'
 
-export const training = reactive({
-  phase: 'idle' as TrainPhase,
-  epoch: 0,
-  epochs: 0,
-  /** Loss per epoch, in order. */
-  losses: [] as number[],
-  accuracy: 0,
-  /** The result of the last run started here, until accepted or dismissed. */
-  result: null as TrainResult | null,
-  error: null as string | null,
-  /** A better head continuous training found, waiting for the user. */
-  proposal: null as TrainResult | null,
-  /** A head being switched to (re-embedding every photo). */
-  applying: null as { version: string; photos: number } | null,
-})
-
-/** Applies one `train` event to the store (exported for the view's tests and for replay). */
-export function applyTrainEvent(event: Extract<EngineEvent, { type: 'train' }>): void {
-  const s = event.state
-  switch (s.phase) {
-    case 'running':
-      if (training.phase !== 'running' || s.epoch < training.epoch) training.losses = []
-      training.phase = 'running'
-      training.epoch = s.epoch
-      training.epochs = s.epochs
-      training.accuracy = s.accuracy
-      // One point per epoch: a repeated epoch (several reports per epoch) replaces the last value.
-      if (training.losses.length >= s.epoch && s.epoch > 0) training.losses[s.epoch - 1] = s.loss
-      else training.losses.push(s.loss)
-      training.error = null
-      break
-    case 'done':
-      if (s.continuous) {
-        if (s.accepted) {
-          training.proposal = null
-          notify(`Tessera switched to a better head (held-out mP@5 ${s.result.after.toFixed(3)}).`)
-        } else {
-          training.proposal = s.result
-        }
-        break
-      }
-      training.phase = 'done'
-      training.result = s.result
-      training.error = null
-      break
-    case 'failed':
-      training.phase = 'failed'
-      training.error = s.error
-      break
-    case 'cancelled':
-      training.phase = 'cancelled'
-      break
-  }
-}
+export const training: TrainingStore = reactive(emptyTraining())
 
 let subscribed = false
 
@@ -72,7 +19,9 @@ export function followTraining(): void {
   if (subscribed) return
   subscribed = true
   client.on((event) => {
-    if (event.type === 'train') applyTrainEvent(event)
+    if (event.type !== 'train') return
+    const message = applyTrainEvent(training, event)
+    if (message) notify(message)
   })
 }
 
