@@ -29,6 +29,7 @@ import type { TrainOptions } from './train/train-head.js'
 import { decodeFeature } from './embed/image-embedder.js'
 import { findDuplicates, type DupeGroup, type DupeLevel, type NeighbourFn } from './dupes/index.js'
 import { ivfNeighbours } from './dupes/ivf-neighbours.js'
+import { knnGraph } from './search/knn-graph.js'
 import { TrashJournal, type TrashResult, type UndoResult } from './trash/index.js'
 import { AlbumStore, exportAlbums, importAlbums, photoLookup, photoMatcher } from './albums/index.js'
 import type { ExtractorResult, FeatureExtractor, ProgressEvent } from './ports.js'
@@ -412,16 +413,24 @@ export class Engine {
       'phash',
       'dhash',
       'embedding',
+      'feature',
+      'featureModel',
     ])
-    // Exact neighbours (one index query per photo) while that is quick; an approximate IVF graph built in
-    // matrix products beyond, where per-photo queries would take minutes (duplicates are close pairs, which
-    // it finds nearly all of).
-    const search = this.photoSearch()
+    // Duplicates are a visual matter: after a head trained on albums is accepted, its space pulls whole
+    // albums together, which would make "near-duplicate" mean "same album". So they are found in the
+    // library's own PCA space (the untrained head), computed from the stored features when needed.
+    const visual = await this.visualSpace(rows)
     const embedded = rows.filter((r) => r.embedding !== null)
+    const search = this.photoSearch()
+    // Exact neighbours (an index query per photo, or one blocked matrix product) while that is quick; an
+    // approximate IVF graph built in matrix products beyond, where exact search would take minutes
+    // (duplicates are close pairs, which it finds nearly all of).
     const neighbours: NeighbourFn =
-      embedded.length <= EXACT_DUPE_NEIGHBOURS_UP_TO
-        ? (id, k) => search.neighboursOf(id, k)
-        : (await ivfNeighbours(embedded, await this.matmul())).neighbours
+      embedded.length > EXACT_DUPE_NEIGHBOURS_UP_TO
+        ? (await ivfNeighbours(embedded, await this.matmul())).neighbours
+        : visual
+          ? await this.exactNeighbours(embedded)
+          : (id, k) => search.neighboursOf(id, k)
     const groups = await findDuplicates(rows, {
       level,
       similar,
@@ -433,6 +442,52 @@ export class Engine {
       keepPath: pathOf.get(g.keep)!,
       paths: g.photos.map((id) => pathOf.get(id)!),
     }))
+  }
+
+  /**
+   * When the active head is a trained one, replaces the rows' embeddings by the library's newest PCA head
+   * applied to their features (in place) and returns true; false when the rows already are in that space.
+   */
+  private async visualSpace(rows: PhotoRow[]): Promise<boolean> {
+    const active = await this.heads.current()
+    if (!active || active.kind === 'pca') return false
+    let pca: Head | null = null
+    for (const version of await this.heads.versions()) {
+      const head = await loadHead(this.layout.heads, version)
+      if (head.kind === 'pca' && head.model === active.model && (!pca || head.createdAt > pca.createdAt))
+        pca = head
+    }
+    if (!pca) return false
+    const withFeature = rows.filter((r) => r.feature && r.featureModel === pca.model)
+    const features = new Float32Array(withFeature.length * pca.inputDim)
+    withFeature.forEach((r, i) => decodeFeature(r.feature!, pca.codec, features, i * pca.inputDim))
+    const projected = await applyHead(pca, features, withFeature.length, await this.matmul())
+    for (const r of rows) r.embedding = null
+    withFeature.forEach((r, i) => {
+      r.embedding = projected.slice(i * pca.outputDim, (i + 1) * pca.outputDim)
+    })
+    return true
+  }
+
+  /** Exact k-nearest neighbours of every photo, from one blocked matrix product. */
+  private async exactNeighbours(photos: PhotoRow[]): Promise<NeighbourFn> {
+    const dim = photos[0]?.embedding?.length ?? 64
+    const vectors = new Float32Array(photos.length * dim)
+    photos.forEach((p, i) => vectors.set(p.embedding!, i * dim))
+    const k = Math.min(128, Math.max(1, photos.length - 1))
+    const graph = await knnGraph(vectors, photos.length, dim, k, await this.matmul())
+    const index = new Map(photos.map((p, i) => [p.id, i]))
+    return async (id, want) => {
+      const i = index.get(id)
+      if (i === undefined) return []
+      const out = []
+      for (let j = 0; j < Math.min(want, k); j++) {
+        const n = graph.neighbours[i * k + j]!
+        if (n < 0) break
+        out.push({ id: photos[n]!.id, score: graph.scores[i * k + j]! })
+      }
+      return out
+    }
   }
 
   /**
@@ -611,19 +666,25 @@ export class Engine {
 
   // ---- finding things ----
 
-  /** All embedded photos, for the services that work on the whole library. */
-  private async embeddedPhotos(): Promise<PhotoRow[]> {
-    return this.store.query(`status = 'ok' AND embedding IS NOT NULL`, ['id', 'path', 'embedding', 'takenAt'])
-  }
-
   /** Automatic groups of visually related photos, split into events by capture time. */
   async groups(
     options: ClusterOptions = {},
   ): Promise<{ groups: Array<PhotoGroup & { paths: string[]; coverPath: string }>; ungrouped: number }> {
-    const rows = await this.embeddedPhotos()
+    // Like duplicates, groups are visual: found in the library's own space, not a trained head's.
+    const rows = await this.store.query(`status = 'ok' AND embedding IS NOT NULL`, [
+      'id',
+      'path',
+      'embedding',
+      'takenAt',
+      'feature',
+      'featureModel',
+    ])
+    await this.visualSpace(rows)
     const pathOf = new Map(rows.map((r) => [r.id, r.path]))
     const result = await clusterPhotos(
-      rows.map((r) => ({ id: r.id, embedding: r.embedding!, takenAt: r.takenAt })),
+      rows
+        .filter((r) => r.embedding !== null)
+        .map((r) => ({ id: r.id, embedding: r.embedding!, takenAt: r.takenAt })),
       await this.matmul(),
       options,
     )
