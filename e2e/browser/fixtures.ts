@@ -158,6 +158,8 @@ export { expect }
 
 /** Saves a 1280×800 screenshot of a main view as a test artifact (and under docs/ when asked). */
 export async function viewScreenshot(page: Page, name: string): Promise<void> {
+  // Transient notices are not part of the view.
+  await page.evaluate(() => document.querySelectorAll('.toasts > *').forEach((t) => t.remove()))
   // Let lazy thumbnails finish so the picture shows the real view.
   await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete))
   const dirs = [path.join(REPO, 'test-results', 'screenshots')]

@@ -80,7 +80,11 @@ test('starts with one Tessera window showing the app page', async () => {
 
 test('the page is sandboxed and context-isolated, without Node', async () => {
   const prefs = await app.evaluate(({ BrowserWindow }) => {
-    const p = BrowserWindow.getAllWindows()[0]!.webContents.getLastWebPreferences()
+    // Documented (webContents.getLastWebPreferences) but missing from electron.d.ts.
+    const contents = BrowserWindow.getAllWindows()[0]!.webContents as unknown as {
+      getLastWebPreferences(): Record<string, unknown> | null
+    }
+    const p = contents.getLastWebPreferences()
     return {
       sandbox: p?.sandbox,
       contextIsolation: p?.contextIsolation,

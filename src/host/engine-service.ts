@@ -147,6 +147,9 @@ export class EngineService implements EngineApi {
   // ---- indexing and watching ----
 
   private onProgress(event: ProgressEvent): void {
+    // Progress outside an indexing run (a head switch re-projecting photos, a download) is not indexing:
+    // those report through their own calls and events.
+    if (!this.indexing.running) return
     if (event.phase === 'index' && this.indexing.phase !== 'index') this.indexStarted = performance.now()
     const seconds = (performance.now() - this.indexStarted) / 1000
     this.indexing = {
@@ -159,7 +162,7 @@ export class EngineService implements EngineApi {
       message: event.message ?? null,
       provider: this.engine?.settings.lastProvider?.provider ?? null,
     }
-    if (this.indexing.running) this.emit({ type: 'index', state: this.indexing })
+    this.emit({ type: 'index', state: this.indexing })
     if (event.phase === 'index' && Date.now() - this.lastLibraryEvent > LIBRARY_EVENT_EVERY_MS) {
       void this.libraryChanged()
     }

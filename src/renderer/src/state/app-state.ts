@@ -79,6 +79,8 @@ export function notify(
 ) {
   const toast: Toast = { id: toastId++, message, kind: options.kind ?? 'info', action: options.action }
   state.toasts.push(toast)
+  // A few at a time: older notices make way (their actions are still a keystroke away, e.g. Ctrl+Z).
+  if (state.toasts.length > 3) state.toasts.splice(0, state.toasts.length - 3)
   setTimeout(() => dismiss(toast.id), options.ms ?? (options.action ? 10_000 : 5_000))
 }
 
