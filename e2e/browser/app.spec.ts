@@ -1,9 +1,10 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import type { Page } from '@playwright/test'
 import { expect, photoNames, test, viewScreenshot } from './fixtures'
 
 /** Every tile in view shows a decoded thumbnail (not a broken image). */
-async function expectThumbnails(page: import('@playwright/test').Page, selector: string, atLeast: number) {
+async function expectThumbnails(page: Page, selector: string, atLeast: number) {
   await expect
     .poll(
       () =>
@@ -20,7 +21,7 @@ async function expectThumbnails(page: import('@playwright/test').Page, selector:
  * Ctrl-clicks a tile of the virtualized grid, scrolling it into the page first: only the rows near the
  * viewport exist in the DOM.
  */
-async function ctrlClickTile(page: import('@playwright/test').Page, id: string) {
+async function ctrlClickTile(page: Page, id: string) {
   const tile = page.locator(`[data-testid=grid-photo][data-id="${id}"]`)
   await page.getByTestId('grid-photo').first().hover()
   await page.mouse.wheel(0, -100_000)
