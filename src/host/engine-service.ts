@@ -346,14 +346,18 @@ export class EngineService implements EngineApi {
   private async timeline(): Promise<Results['library.timeline']> {
     const version = await this.engine.store.version()
     if (this.timelineCache?.version === version) return this.timelineCache.value
-    const rows = await this.engine.store.query(`status = 'ok'`, ['id', 'takenAt', 'mtimeMs', 'path'])
-    const when = rows.map((r) => ({ id: r.id, taken: r.takenAt ? Date.parse(r.takenAt) : NaN, r }))
-    // Newest first; photos without a capture date sort by their file time, ties by path for stability.
-    const key = (x: (typeof when)[number]) => (Number.isFinite(x.taken) ? x.taken : x.r.mtimeMs)
-    when.sort((a, b) => key(b) - key(a) || a.r.path.localeCompare(b.r.path))
+    const { ids, takenAt: taken, mtimeMs } = await this.engine.store.timelineColumns()
+    const n = ids.length
+    // Photos without a capture date sort by their file time.
+    const key = new Float64Array(n)
+    for (let i = 0; i < n; i++) key[i] = Number.isFinite(taken[i]) ? taken[i]! : mtimeMs[i]!
+    // Newest first; ties by id, so the order is stable from one call to the next.
+    const order = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => key[b]! - key[a]! || (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : 0),
+    )
     const value = {
-      ids: when.map((x) => x.id),
-      takenAt: when.map((x) => (Number.isFinite(x.taken) ? x.taken : null)),
+      ids: order.map((i) => ids[i]!),
+      takenAt: order.map((i) => (Number.isFinite(taken[i]) ? taken[i]! : null)),
       version,
     }
     this.timelineCache = { version, value }

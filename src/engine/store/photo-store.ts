@@ -227,6 +227,33 @@ export class PhotoStore {
     return out
   }
 
+  /**
+   * What a timeline needs of every viewable photo (status ok), as column arrays read straight from Arrow:
+   * id, capture date (ms, NaN when unknown) and file time.
+   */
+  async timelineColumns(): Promise<{ ids: string[]; takenAt: Float64Array; mtimeMs: Float64Array }> {
+    const table = await this.table
+      .query()
+      .where(`status = 'ok'`)
+      .select(['id', 'takenAt', 'mtimeMs'])
+      .toArrow()
+    const n = table.numRows
+    const ids = new Array<string>(n)
+    const takenAt = new Float64Array(n)
+    const mtimeMs = new Float64Array(n)
+    if (n === 0) return { ids, takenAt, mtimeMs }
+    const id = table.getChild('id')!.toArray() as ArrayLike<string>
+    const taken = table.getChild('takenAt')!.toArray() as ArrayLike<string | null>
+    const mtime = table.getChild('mtimeMs')!.toArray() as ArrayLike<number | bigint>
+    for (let i = 0; i < n; i++) {
+      ids[i] = id[i]!
+      const t = taken[i]
+      takenAt[i] = t ? Date.parse(t) : NaN
+      mtimeMs[i] = Number(mtime[i])
+    }
+    return { ids, takenAt, mtimeMs }
+  }
+
   /** Inserts new rows and replaces existing ones (matched by id) in one commit. */
   async upsert(rows: readonly PhotoRow[]): Promise<void> {
     if (rows.length === 0) return

@@ -2,7 +2,7 @@
  * The interface's state: one reactive object and the actions that change it. Views read it; only the
  * engine's events and these actions write it. (Small enough that a store library would add nothing.)
  */
-import { reactive } from 'vue'
+import { markRaw, reactive } from 'vue'
 import type {
   AlbumView,
   AppInfo,
@@ -115,7 +115,9 @@ export async function refreshStatus() {
 
 export async function refreshTimeline() {
   const timeline = await client.call('library.timeline')
-  if (state.timeline?.version !== timeline.version) state.timeline = timeline
+  // Raw: 100,000 ids need no deep reactivity (the whole timeline is replaced when it changes), and
+  // proxying every element would cost more than drawing the grid.
+  if (state.timeline?.version !== timeline.version) state.timeline = markRaw(timeline)
 }
 
 export async function refreshAlbums() {
@@ -192,9 +194,12 @@ function onEvent(event: EngineEvent) {
 /** Loads what every view needs and starts following the engine's events. */
 export async function startApp() {
   client.on(onEvent)
+  // After a reconnection (not the first connection: the loads below cover that), catch up on what changed.
+  let lost = false
   client.onConnection((connected) => {
     state.connected = connected
-    if (connected) void Promise.all([refreshStatus(), refreshTimeline(), refreshAlbums()]).catch(reportError)
+    if (!connected) lost = true
+    else if (lost) void Promise.all([refreshStatus(), refreshTimeline(), refreshAlbums()]).catch(reportError)
   })
   // Electron's File › Add Folder… menu.
   preloadApi()?.onMenu?.((action) => {
