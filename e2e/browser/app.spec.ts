@@ -38,6 +38,7 @@ test('first run: add a folder of real photos and see them appear with thumbnails
 }) => {
   await page.goto(tessera.url)
   await expect(page.getByTestId('welcome-folder-input')).toBeVisible()
+  await viewScreenshot(page, 'welcome')
   await page.getByTestId('welcome-folder-input').fill(tessera.photosDir)
   await page.getByTestId('welcome-add').click()
   // Indexing starts at once and the grid fills in; progress stays visible.
