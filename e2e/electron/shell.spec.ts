@@ -114,6 +114,7 @@ test('window.tessera holds only the named, frozen API', async () => {
   expect(surface.keys).toEqual(
     [
       'call',
+      'chooseLibrary',
       'mediaUrl',
       'onEngineStatus',
       'onEvent',

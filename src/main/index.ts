@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { app, BrowserWindow, Menu, protocol, session, shell } from 'electron'
-import { resolveLibraryDir } from '../engine/library/paths'
+import { chooseLibraryDir, writeLibraryChoice } from './library-choice'
 import type { EngineStatus, MenuAction } from '../preload/api'
 import { createAppProtocolHandler } from './app-protocol'
 import { EngineBridge } from './engine-bridge'
@@ -31,12 +31,24 @@ const rendererDir = join(import.meta.dirname, '../renderer')
 const engineHostPath = join(import.meta.dirname, 'engine-host.js')
 /** Set by `electron-vite dev`; a packaged app always loads its own files. */
 const devServerUrl = (!app.isPackaged && process.env['ELECTRON_RENDERER_URL']) || undefined
-/** `TESSERA_LIBRARY`, else the per-user app-data folder the `tessera` CLI uses too (engine/library/paths.ts). */
-const libraryDir = resolveLibraryDir(undefined, process.env)
-
 // A separate profile (window state, caches, the single-instance lock) for tests that run the app side by side.
 const userDataDir = process.env['TESSERA_USER_DATA']
 if (userDataDir) app.setPath('userData', userDataDir)
+
+/**
+ * `TESSERA_LIBRARY`, else the library last opened with "Open Another Library…", else the per-user
+ * app-data folder the `tessera` CLI uses too (engine/library/paths.ts).
+ */
+const libraryDir = chooseLibraryDir(app.getPath('userData'), process.env)
+
+/** Remembers the new library and restarts on it (the engine host closes the current one cleanly on quit). */
+async function switchLibrary(dir: string): Promise<void> {
+  if (process.env['TESSERA_LIBRARY'])
+    throw new Error("This session's library is set by TESSERA_LIBRARY: unset it to choose another library.")
+  writeLibraryChoice(app.getPath('userData'), dir)
+  app.relaunch()
+  app.quit()
+}
 
 // Both must happen before `ready`.
 protocol.registerSchemesAsPrivileged([
@@ -134,7 +146,7 @@ if (!app.requestSingleInstanceLock()) {
     })
   })
 
-  registerIpc({ bridge, isTesseraWindow: (window) => windows.has(window), devServerUrl })
+  registerIpc({ bridge, isTesseraWindow: (window) => windows.has(window), devServerUrl, switchLibrary })
 
   app
     .whenReady()

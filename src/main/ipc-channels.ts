@@ -15,7 +15,9 @@ export const CHANNELS = {
   pickFolder: 'tessera:pick-folder',
   /** renderer → main (invoke): reveal a photo's file in the system file manager. */
   showInFolder: 'tessera:show-in-folder',
+  /** renderer → main (invoke): pick another library folder; the app restarts on it. Answers false if cancelled. */
+  chooseLibrary: 'tessera:choose-library',
 } as const
 
 /** What a menu item can ask the renderer to do. */
-export const MENU_ACTIONS = ['add-folder'] as const
+export const MENU_ACTIONS = ['add-folder', 'open-library'] as const

@@ -84,6 +84,7 @@ export async function handleCall(target: CallTarget, method: unknown, args: unkn
 export const nativeArgs = {
   pickFolder: z.tuple([]),
   showInFolder: z.tuple([photoId]),
+  chooseLibrary: z.tuple([]),
 } as const
 
 /** Validates a native channel's arguments; throws a `bad-args` ContractError. */

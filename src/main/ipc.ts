@@ -22,6 +22,8 @@ export interface IpcOptions {
   isTesseraWindow: (window: BrowserWindow) => boolean
   /** The Vite dev server's URL in `electron-vite dev`; undefined in a packaged or previewed app. */
   devServerUrl?: string
+  /** Remembers another library folder and restarts the app on it. */
+  switchLibrary: (libraryDir: string) => Promise<void>
   warn?: (message: string) => void
 }
 
@@ -89,8 +91,27 @@ export function registerIpc(options: IpcOptions): () => void {
     }),
   )
 
+  handle(CHANNELS.chooseLibrary, (event, ...args) =>
+    outcome(async () => {
+      parseNativeArgs('chooseLibrary', args)
+      const window = BrowserWindow.fromWebContents(event.sender)
+      const dialogOptions: Electron.OpenDialogOptions = {
+        title: 'Open another Tessera library',
+        message: 'Choose an existing library folder, or an empty folder for a new library.',
+        buttonLabel: 'Open Library',
+        properties: ['openDirectory', 'createDirectory'],
+      }
+      const chosen = window
+        ? await dialog.showOpenDialog(window, dialogOptions)
+        : await dialog.showOpenDialog(dialogOptions)
+      if (chosen.canceled || !chosen.filePaths[0]) return false
+      await options.switchLibrary(chosen.filePaths[0])
+      return true
+    }),
+  )
+
   return () => {
-    for (const channel of [CHANNELS.call, CHANNELS.pickFolder, CHANNELS.showInFolder])
+    for (const channel of [CHANNELS.call, CHANNELS.pickFolder, CHANNELS.showInFolder, CHANNELS.chooseLibrary])
       ipcMain.removeHandler(channel)
   }
 }

@@ -42,6 +42,7 @@ export function menuTemplate(options: MenuOptions): MenuItemConstructorOptions[]
       label: 'File',
       submenu: [
         { label: 'Add Folder…', accelerator: 'CmdOrCtrl+O', click: () => options.send('add-folder') },
+        { label: 'Open Another Library…', click: () => options.send('open-library') },
         { type: 'separator' },
         mac ? { role: 'close' } : { role: 'quit' },
       ],

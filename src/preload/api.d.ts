@@ -22,7 +22,7 @@ export interface EngineStatus {
 }
 
 /** What an application-menu item asks the renderer to do. */
-export type MenuAction = 'add-folder'
+export type MenuAction = 'add-folder' | 'open-library'
 
 export interface TesseraShellApi {
   /** `process.platform` of the machine running the app, e.g. `darwin`, `win32`, `linux`. */
@@ -40,6 +40,8 @@ export interface TesseraShellApi {
   pickFolder(): Promise<string[]>
   /** Reveals the photo's file in Finder / Explorer / the file manager; rejects with a plain message. */
   showInFolder(id: string): Promise<void>
+  /** Picks another library folder; the app restarts on it. False when cancelled; rejects with a plain message. */
+  chooseLibrary(): Promise<boolean>
   /** `tessera-media://media/<kind>/<encodeURIComponent(id)>`, for `<img src>`. */
   mediaUrl(kind: MediaKind, id: string): string
 }

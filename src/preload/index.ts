@@ -60,6 +60,9 @@ const api = Object.freeze({
   showInFolder: (id: string): Promise<void> =>
     unwrap(ipcRenderer.invoke(CHANNELS.showInFolder, id) as Promise<CallOutcome<void>>),
 
+  chooseLibrary: (): Promise<boolean> =>
+    unwrap(ipcRenderer.invoke(CHANNELS.chooseLibrary) as Promise<CallOutcome<boolean>>),
+
   mediaUrl: (kind: MediaKind, id: string): string => buildMediaUrl(kind, id),
 }) satisfies TesseraShellApi
 

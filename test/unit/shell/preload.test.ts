@@ -30,6 +30,7 @@ describe('preload', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
         'call',
+        'chooseLibrary',
         'mediaUrl',
         'onEngineStatus',
         'onEvent',

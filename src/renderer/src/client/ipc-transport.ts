@@ -12,6 +12,7 @@ export interface PreloadEngineApi {
   pickFolder?(): Promise<string[]>
   showInFolder?(id: string): Promise<void>
   onMenu?(listener: (action: string) => void): () => void
+  chooseLibrary?(): Promise<boolean>
   onEngineStatus?(
     listener: (status: { state: 'running' | 'restarting' | 'failed'; message: string | null }) => void,
   ): () => void

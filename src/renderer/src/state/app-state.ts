@@ -204,6 +204,7 @@ export async function startApp() {
   // Electron's File › Add Folder… menu.
   preloadApi()?.onMenu?.((action) => {
     if (action === 'add-folder') void addFolderWithPicker().catch(reportError)
+    if (action === 'open-library') void preloadApi()?.chooseLibrary?.().catch(reportError)
   })
   routeFromHash()
   window.addEventListener('hashchange', routeFromHash)
