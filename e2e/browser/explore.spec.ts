@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures'
+import { expect, test, viewScreenshot } from './fixtures'
 
 test.describe('groups and the map', () => {
   test.use({ perClass: 8 })
@@ -14,6 +14,7 @@ test.describe('groups and the map', () => {
     const groups = await tessera.api<{ groups: Array<{ id: string; photos: string[] }> }>('groups.list')
     const cardId = await card.getAttribute('data-id')
     const first = groups.groups.find((g) => g.id === cardId)!
+    await viewScreenshot(page, 'groups')
     await card.click()
     await expect(page.getByTestId('group-photos').getByTestId('grid-photo')).toHaveCount(first.photos.length)
     await page.getByTestId('group-make-album').first().click()
@@ -47,5 +48,6 @@ test.describe('groups and the map', () => {
       )
       .toBe(true)
     await expect(page.getByTestId('map-legend')).toContainText('From a group')
+    await viewScreenshot(page, 'map')
   })
 })

@@ -93,3 +93,38 @@ describe('clusterPhotos', () => {
     expect(groups.flatMap((g) => g.photos)).toContain('undated')
   })
 })
+
+describe('group cohesion', () => {
+  /**
+   * Photos evenly spread along a half circle from one subject to its opposite: every photo's nearest
+   * neighbours are the next ones along the arc, so mutual links chain the two ends together.
+   */
+  function arc(): GroupInput[] {
+    const rnd = seededRandom(7)
+    return Array.from({ length: 19 }, (_, k) => {
+      const angle = (k * Math.PI) / 18
+      const v = Array.from({ length: DIM }, (_, d) =>
+        d === 0 ? Math.cos(angle) : d === 1 ? Math.sin(angle) : 0,
+      )
+      return {
+        id: `p${String(k).padStart(2, '0')}`,
+        embedding: unit(v.map((x) => x + (rnd() - 0.5) * 0.01)),
+        takenAt: null,
+      }
+    })
+  }
+  const spans = (ids: string[], from: string[], to: string[]) =>
+    ids.some((id) => from.includes(id)) && ids.some((id) => to.includes(id))
+  const start = ['p00', 'p01', 'p02']
+  const end = ['p16', 'p17', 'p18']
+
+  it('splits a chain between opposite subjects at its weakest links; without the check it is one group', async () => {
+    // A floor of 0 lets every mutual link through, as the adaptive floor can in a small library.
+    const merged = await clusterPhotos(arc(), mm, { minSimilarity: 0, cohesion: -1 })
+    expect(merged.groups.some((g) => spans(g.photos, start, end))).toBe(true)
+
+    const split = await clusterPhotos(arc(), mm, { minSimilarity: 0 })
+    expect(split.groups.length).toBeGreaterThanOrEqual(2)
+    for (const g of split.groups) expect(spans(g.photos, start, end)).toBe(false)
+  })
+})
