@@ -9,20 +9,17 @@
  * The library is synthetic (rows written straight into LanceDB, 240 distinct thumbnails shared by hash),
  * since indexing 100,000 real photos would take hours here; the server opens it without rescanning.
  */
-import { spawn } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { chromium } from '@playwright/test'
+import { startServeProcess } from '../e2e/serve-process.js'
 import { libraryLayout } from '../src/engine/library/paths.js'
 import { defaultSettings, saveSettings } from '../src/engine/library/settings.js'
 import { blankPhotoRow, PhotoStore, type PhotoRow } from '../src/engine/store/photo-store.js'
 import { ThumbnailCache } from '../src/engine/store/thumbnail-cache.js'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const REPO = path.resolve(HERE, '..')
 const PHOTOS = Number(process.env.TESSERA_BENCH_RENDERER ?? 100_000)
 const CHROMIUM = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium'
 const DISTINCT_THUMBS = 240
@@ -67,6 +64,13 @@ const SCROLL_SCRIPT = `new Promise((resolve, reject) => {
       scrolledPx: Math.round(el.scrollTop),
       scrollHeightPx: el.scrollHeight,
       mountedTiles: document.querySelectorAll('[data-testid=grid-photo]').length,
+      // Tiles on screen whose thumbnail had arrived and decoded when scrolling stopped.
+      thumbnailsShown: Array.from(document.querySelectorAll('[data-testid=grid-photo] img')).filter(
+        (i) => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().bottom > 0 && i.getBoundingClientRect().top < innerHeight,
+      ).length,
+      tilesOnScreen: Array.from(document.querySelectorAll('[data-testid=grid-photo]')).filter(
+        (t) => t.getBoundingClientRect().bottom > 0 && t.getBoundingClientRect().top < innerHeight,
+      ).length,
     })
   }
   requestAnimationFrame(step)
@@ -115,43 +119,6 @@ async function buildLibrary(dir: string): Promise<void> {
   store.close()
 }
 
-function startServer(libraryDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(REPO, 'src/server/main.ts'),
-      '--library',
-      libraryDir,
-      '--port',
-      '0',
-      '--no-open',
-      '--no-scan',
-    ],
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let output = ''
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d.toString()
-      const m = /Tessera is running at (\S+)/.exec(output)
-      if (m)
-        resolve({
-          url: m[1]!,
-          stop: () =>
-            new Promise<void>((r) => {
-              child.once('exit', () => r())
-              child.kill('SIGTERM')
-            }),
-        })
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
-    child.on('exit', (code) => reject(new Error(`The server exited (${code}):\n${output}`)))
-  })
-}
-
 export async function benchRenderer(cacheDir: string, log: (m: string) => void): Promise<Json> {
   const libraryDir = path.join(cacheDir, `renderer-${PHOTOS}`)
   const marker = path.join(libraryDir, '.complete')
@@ -166,7 +133,7 @@ export async function benchRenderer(cacheDir: string, log: (m: string) => void):
     await buildLibrary(libraryDir)
     await fs.writeFile(marker, '')
   }
-  const server = await startServer(libraryDir)
+  const server = await startServeProcess(libraryDir, { args: ['--no-scan'] })
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     // GPU off as in the tests: this is a software-rendering figure, a floor for real machines.

@@ -176,7 +176,7 @@ function markdown(results: Json): string {
     lines.push(
       `## Interface with ${ui.photos} photos (browser mode, Chromium)`,
       '',
-      `First grid paint: ${paint.median} ms (median of ${(paint.runs as number[]).join(', ')} ms). Scrolling: ${scroll.fps} frames/s over ${scroll.seconds} s, ${scroll.framesOver50ms} frames over 50 ms, worst ${scroll.worstFrameMs} ms, ${scroll.mountedTiles} tiles mounted. ${ui.browser}.`,
+      `First grid paint: ${paint.median} ms (median of ${(paint.runs as number[]).join(', ')} ms). Scrolling: ${scroll.fps} frames/s over ${scroll.seconds} s, ${scroll.framesOver50ms} frames over 50 ms, worst ${scroll.worstFrameMs} ms, ${scroll.mountedTiles} tiles mounted; when it stopped, ${scroll.thumbnailsShown} of the ${scroll.tilesOnScreen} tiles on screen showed their thumbnail. ${ui.browser}.`,
       '',
     )
   }

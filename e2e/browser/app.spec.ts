@@ -124,6 +124,10 @@ test('review duplicates, move to the trash and undo', async ({ page, tessera }) 
   await page.getByTestId('dupes-level-strict').click()
   await page.getByTestId('dupes-tab-similar').click()
   await expect(page.getByTestId('dupes-tab-similar')).toBeVisible()
+  await expect(page.getByTestId('dupes-tab-similar')).toHaveAttribute('aria-selected', 'true')
+  // The similar-shots tab lists only similar-shot groups (the exact copy is not one), or says there are none.
+  await expect(page.getByTestId('dupes-summary').or(page.getByTestId('dupes-empty'))).toBeVisible()
+  await expect(page.locator('[data-testid=dupe-group]:not([data-kind=similar])')).toHaveCount(0)
 })
 
 test.describe('albums and training', () => {
@@ -152,6 +156,19 @@ test.describe('albums and training', () => {
     }
     await expect(page.getByTestId('album-suggestions')).toBeVisible()
     await viewScreenshot(page, 'albums')
+
+    // Export the albums as a file, lose one, and get it back by importing that file.
+    await page.getByTestId('album-back').click()
+    const download = page.waitForEvent('download')
+    await page.getByTestId('albums-export').click()
+    const file = await (await download).path()
+    const exported = await fs.readFile(file, 'utf8')
+    for (const cls of classes) expect(exported).toContain(`"${cls}"`)
+    await tessera.api('albums.delete', classes[0])
+    await expect(page.getByTestId('album-card')).toHaveCount(2)
+    await page.getByTestId('albums-import').setInputFiles(file)
+    await expect(page.getByTestId('album-card')).toHaveCount(3)
+    await expect(page.getByTestId('album-card').filter({ hasText: classes[0]! })).toContainText('10')
     const albums = await tessera.api<Array<{ name: string; count: number }>>('albums.list')
     expect(albums.map((a) => [a.name, a.count])).toEqual(classes.map((c) => [c, 10]))
 

@@ -2,7 +2,6 @@
  * Browser-mode e2e fixtures: every test gets its own library, photos folder and trash, and its own
  * `tessera serve` process (the same command `npm run serve` runs), on a random port with a random token.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { test as base, expect, type Page } from '@playwright/test'
 import WebSocket from 'ws'
 import type { EngineEvent, EventMessage, ReplyMessage } from '../../src/shared/contract'
+import { startServeProcess } from '../serve-process'
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const SHARED = path.resolve(REPO, '..', 'shared')
@@ -47,49 +47,6 @@ export async function copySeedPhotos(dir: string, perClass: number): Promise<str
   return out
 }
 
-async function startServer(
-  libraryDir: string,
-  trashDir: string,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(REPO, 'src/server/main.ts'),
-      '--library',
-      libraryDir,
-      '--port',
-      '0',
-      '--no-open',
-    ],
-    {
-      cwd: REPO,
-      env: { ...process.env, TESSERA_MODEL_MIRROR: MIRROR, TESSERA_TRASH_DIR: trashDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The server did not start:\n${output}`)), 60_000)
-    const onData = (d: Buffer) => {
-      output += d.toString()
-      const m = /Tessera is running at (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1]!)
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`The server exited (${code}):\n${output}`))
-    })
-  })
-  return { child, url }
-}
-
 export const test = base.extend<{ tessera: Tessera; perClass: number }>({
   perClass: [3, { option: true }],
   tessera: async ({ perClass }, use) => {
@@ -98,7 +55,10 @@ export const test = base.extend<{ tessera: Tessera; perClass: number }>({
     const photosDir = path.join(root, 'Photos')
     const trashDir = path.join(root, 'trash')
     await copySeedPhotos(photosDir, perClass)
-    const { child, url } = await startServer(libraryDir, trashDir)
+    const server = await startServeProcess(libraryDir, {
+      env: { TESSERA_MODEL_MIRROR: MIRROR, TESSERA_TRASH_DIR: trashDir },
+    })
+    const url = server.url
     const parsed = new URL(url)
     const token = parsed.searchParams.get('token')!
     const socket = new WebSocket(`ws://${parsed.host}/ws?token=${token}`, { origin: parsed.origin })
@@ -148,8 +108,7 @@ export const test = base.extend<{ tessera: Tessera; perClass: number }>({
     }
     await use(tessera)
     socket.close()
-    child.kill('SIGTERM')
-    await new Promise((r) => child.once('exit', r))
+    await server.stop()
     await fs.rm(root, { recursive: true, force: true })
   },
 })

@@ -452,7 +452,9 @@ export class Engine {
     const active = await this.heads.current()
     if (!active || active.kind === 'pca') return false
     let pca: Head | null = null
-    for (const version of await this.heads.versions()) {
+    // Versions are named by kind (`pca-…`, `arcface-…`, head-manager and train-and-compare): only PCA
+    // heads are read, not every trained head's weights.
+    for (const version of (await this.heads.versions()).filter((v) => v.startsWith('pca-'))) {
       const head = await loadHead(this.layout.heads, version)
       if (head.kind === 'pca' && head.model === active.model && (!pca || head.createdAt > pca.createdAt))
         pca = head
@@ -712,6 +714,11 @@ export class Engine {
     const known = await this.photoByPath(abs)
     if (known?.embedding) return this.photoSearch().similarToPhoto(known.id, k, filters)
     return this.photoSearch().similarToVector(await this.embedFile(abs), k, filters)
+  }
+
+  /** The k photos most similar to a library photo (itself excluded), by id. */
+  async similarToPhoto(id: string, k = 10, filters: SearchFilters = {}): Promise<SearchHit[]> {
+    return this.photoSearch().similarToPhoto(id, k, filters)
   }
 
   /** Decodes, embeds and projects one file with the active model and head, without storing anything. */

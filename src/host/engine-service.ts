@@ -14,7 +14,7 @@ import { CATALOG } from '../engine/models/catalog.js'
 import { readJsonIfExists, writeFileAtomic } from '../engine/library/atomic-file.js'
 import type { LibraryWatcher } from '../engine/watch/library-watcher.js'
 import type { SearchFilters as EngineFilters } from '../engine/search/photo-search.js'
-import type { PhotoRow } from '../engine/store/photo-store.js'
+import type { IndexState, PhotoRow } from '../engine/store/photo-store.js'
 import type { ProgressEvent } from '../engine/ports.js'
 import {
   ContractError,
@@ -37,6 +37,12 @@ export interface EngineServiceOptions {
   native?: { pickFolder: boolean; showInFolder: boolean }
   /** Start watching the roots and rescan them on open (default true; tests of single calls turn it off). */
   autoIndex?: boolean
+}
+
+interface MediaIndex {
+  version: number
+  /** Null while it is being read. */
+  byId: Map<string, IndexState> | null
 }
 
 type Handlers = { [M in MethodName]: (...args: Args<M>) => Promise<Results[M]> }
@@ -66,6 +72,8 @@ export class EngineService implements EngineApi {
   private trainAbort: AbortController | null = null
   private continuous: ContinuousTrainer | null = null
   private readonly downloads = new Set<string>()
+  private groupsCache: { version: number; value: ReturnType<Engine['groups']> } | null = null
+  private mediaIndex: MediaIndex | null = null
   private timelineCache: { version: number; value: Results['library.timeline'] } | null = null
   private mapRun: Promise<Results['map.layout']> | null = null
   private closed = false
@@ -106,16 +114,38 @@ export class EngineService implements EngineApi {
     const engine = this.engine
     return {
       photoPath: async (id) => {
-        const [row] = await engine.store.get([id])
-        return row && row.status === 'ok' ? { path: row.path, format: row.format } : null
+        const row = await this.mediaRow(id)
+        return row && row.status === 'ok' ? { path: row.path } : null
       },
       thumbPath: async (id) => {
-        const [row] = await engine.store.get([id])
+        const row = await this.mediaRow(id)
         return row?.hash && row.status !== 'failed' ? engine.thumbnails.pathFor(row.hash) : null
       },
       roots: () => engine.settings.roots,
       thumbsDir: engine.thumbnails.dir,
     }
+  }
+
+  /**
+   * Where a photo's file and thumbnail are, from an id → row map kept per store version: every thumbnail
+   * the grid shows asks, and a LanceDB lookup by id scans the table (23 ms a photo at 100,000 photos,
+   * against 0.05 ms from the map). While the map is (re)built, about 0.8 s at 100,000, lookups go to
+   * the store, so the first thumbnails never wait for it.
+   */
+  private async mediaRow(id: string): Promise<Pick<IndexState, 'path' | 'hash' | 'status'> | undefined> {
+    const version = await this.engine.store.version()
+    if (this.mediaIndex?.version !== version) {
+      const index: MediaIndex = { version, byId: null }
+      this.mediaIndex = index
+      this.engine.store.indexState().then(
+        (rows) => (index.byId = new Map(rows.map((r) => [r.id, r]))),
+        () => {
+          if (this.mediaIndex === index) this.mediaIndex = null
+        },
+      )
+    }
+    if (this.mediaIndex?.byId) return this.mediaIndex.byId.get(id)
+    return (await this.engine.store.get([id]))[0]
   }
 
   async close(): Promise<void> {
@@ -293,13 +323,6 @@ export class EngineService implements EngineApi {
     return new Map((await this.engine.store.get(ids)).map((r) => [r.id, r]))
   }
 
-  private async pathOf(id: string): Promise<string> {
-    const [row] = await this.engine.store.get([id])
-    if (!row || row.status !== 'ok')
-      throw new ContractError('That photo is no longer in the library.', 'not-found')
-    return row.path
-  }
-
   private async engineFilters(filters: SearchFilters): Promise<EngineFilters> {
     const out: EngineFilters = { folder: filters.folder, from: filters.from, to: filters.to }
     if (filters.album) out.ids = new Set(await (await this.engine.albums()).members(filters.album))
@@ -364,6 +387,23 @@ export class EngineService implements EngineApi {
     return value
   }
 
+  /**
+   * The automatic groups, computed once per store version: the Groups view and the map's colours both
+   * ask, and clustering the whole library is a k-NN graph over every photo.
+   */
+  private groups(): ReturnType<Engine['groups']> {
+    return this.engine.store.version().then((version) => {
+      if (this.groupsCache?.version !== version) {
+        const value = this.engine.groups()
+        this.groupsCache = { version, value }
+        value.catch(() => {
+          if (this.groupsCache?.value === value) this.groupsCache = null
+        })
+      }
+      return this.groupsCache.value
+    })
+  }
+
   private async mapLayout(): Promise<Results['map.layout']> {
     const rows = await this.engine.store.query(`status = 'ok' AND embedding IS NOT NULL`, ['id', 'embedding'])
     rows.sort((a, b) => a.id.localeCompare(b.id))
@@ -371,7 +411,7 @@ export class EngineService implements EngineApi {
       .update(`${this.engine.settings.activeHead}\n${rows.map((r) => r.id).join('\n')}`)
       .digest('hex')
     const cacheFile = path.join(this.engine.layout.dir, 'cache', 'map-layout.json')
-    const groups = await this.engine.groups()
+    const groups = await this.groups()
     const groupOf = new Map<string, string>()
     for (const g of groups.groups) for (const id of g.photos) groupOf.set(id, g.id)
     const cached = (await readJsonIfExists(cacheFile).catch(() => undefined)) as
@@ -463,25 +503,12 @@ export class EngineService implements EngineApi {
         return { text, model, hint: text ? null : new NoTextTowerError({ id: model }).message }
       },
       'search.similar': async (id, k, filters) =>
-        this.engine
-          .similar(await this.pathOf(id), k + 1, await this.engineFilters(filters))
-          .then((hits) => hits.filter((h) => h.id !== id).slice(0, k)),
-      'search.image': async (file, k, filters) => {
-        // The dropped bytes go to a private temp file (the decoder reads files), removed right after.
-        const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-drop-'))
-        const ext =
-          path
-            .extname(file.name)
-            .toLowerCase()
-            .replace(/[^.a-z0-9]/g, '') || '.jpg'
-        const tmp = path.join(dir, `${randomUUID()}${ext}`)
-        try {
+        this.engine.similarToPhoto(id, k, await this.engineFilters(filters)),
+      'search.image': (file, k, filters) =>
+        withTempFile(file.name, async (tmp) => {
           await fs.writeFile(tmp, Buffer.from(file.base64, 'base64'))
-          return await this.engine.similar(tmp, k, await this.engineFilters(filters))
-        } finally {
-          await fs.rm(dir, { recursive: true, force: true })
-        }
-      },
+          return this.engine.similar(tmp, k, await this.engineFilters(filters))
+        }),
       'search.text': async (text, k, filters) => {
         try {
           return await this.engine.searchText(text, k, await this.engineFilters(filters))
@@ -532,7 +559,7 @@ export class EngineService implements EngineApi {
         }
       },
       'groups.list': async () => {
-        const { groups, ungrouped } = await this.engine.groups()
+        const { groups, ungrouped } = await this.groups()
         return {
           groups: groups.map((g) => ({ id: g.id, cover: g.cover, photos: g.photos, from: g.from, to: g.to })),
           ungrouped,
@@ -574,6 +601,19 @@ export class EngineService implements EngineApi {
         return members.filter((id) => rows.get(id)?.status === 'ok')
       },
       'albums.suggest': (ref, k) => this.engine.suggest(ref, k),
+      // The engine's export and import work on files (the CLI's); here they go through a private temp file.
+      'albums.export': () =>
+        withTempFile('albums.json', async (file) => {
+          const { albums, members, missing } = await this.engine.exportAlbums(file)
+          return { text: await fs.readFile(file, 'utf8'), albums, members, missing }
+        }),
+      'albums.import': ({ name, text }) =>
+        withTempFile(path.basename(name) || 'albums.json', async (file) => {
+          await fs.writeFile(file, text)
+          const report = await this.engine.importAlbums(file)
+          this.emit({ type: 'albums' })
+          return report
+        }),
       'train.start': async (options) => ({ started: this.startTraining(options) }),
       'train.cancel': async () => {
         const running = this.trainAbort !== null
@@ -652,6 +692,24 @@ export class EngineService implements EngineApi {
         })
       },
     }
+  }
+}
+
+/**
+ * Runs `work` on a file in a private temporary folder, removed afterwards whatever happens: the engine reads
+ * and writes files, while the interface sends and receives bytes (a dropped image, an album export).
+ * Only the name's extension is kept, cleaned, so the name cannot point anywhere.
+ */
+async function withTempFile<T>(name: string, work: (file: string) => Promise<T>): Promise<T> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-'))
+  const ext = path
+    .extname(name)
+    .toLowerCase()
+    .replace(/[^.a-z0-9]/g, '')
+  try {
+    return await work(path.join(dir, `${randomUUID()}${ext}`))
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true })
   }
 }
 

@@ -5,7 +5,7 @@
  */
 export interface MediaSource {
   /** The library photo's file path (as stored), or null when the id is unknown, failed or trashed. */
-  photoPath(id: string): Promise<{ path: string; format: string | null } | null>
+  photoPath(id: string): Promise<{ path: string } | null>
   /** The photo's thumbnail file in the cache, or null when it has none. */
   thumbPath(id: string): Promise<string | null>
   /** Watched folders: a photo file is served only if its real path lies inside one. */

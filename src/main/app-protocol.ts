@@ -4,29 +4,12 @@
  * separators, NUL bytes, folders) is a 404 without touching the disk outside the folder.
  */
 import { readFile } from 'node:fs/promises'
-import { extname, isAbsolute, relative, resolve } from 'node:path'
+import { isAbsolute, relative, resolve } from 'node:path'
 import { APP_HOST, APP_SCHEME } from './security'
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-}
+import { contentTypeFor } from '../host/content-types'
 
-/** MIME type for a served file, by extension; unknown types are served as opaque bytes. */
-export function contentTypeFor(filePath: string): string {
-  return CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream'
-}
+export { contentTypeFor }
 
 /**
  * Maps an `app://tessera/...` URL to a file inside `rootDir`, or `null` when the URL is not ours

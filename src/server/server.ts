@@ -25,6 +25,7 @@ import {
   type ReplyMessage,
 } from '../shared/contract.js'
 import type { MediaSource } from '../host/media-source.js'
+import { contentTypeFor } from '../host/content-types.js'
 import { isInside, resolveMedia, writeMediaResponse } from '../host/media.js'
 
 export const TOKEN_COOKIE = 'tessera_token'
@@ -48,32 +49,6 @@ export interface RunningServer {
   port: number
   token: string
   close(): Promise<void>
-}
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-}
-
-function contentTypeFor(file: string): string {
-  return CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
 }
 
 /**

@@ -68,6 +68,12 @@ export const methods = {
   'albums.remove': z.tuple([albumRef, photoIds.min(1)]),
   'albums.members': z.tuple([albumRef]),
   'albums.suggest': z.tuple([albumRef, k]),
+  /** Every album and its members as the JSON of `tessera albums export` (the interface saves it as a file). */
+  'albums.export': none,
+  /** An export file's text (from `albums.export` or `tessera albums export`), merged into these albums. */
+  'albums.import': z.tuple([
+    z.object({ name: z.string().max(500), text: z.string().max(50_000_000) }).strict(),
+  ]),
   /** Starts training a head on the albums; progress and the result arrive as `train` events. */
   'train.start': z.tuple([
     z
@@ -321,6 +327,14 @@ export interface Results {
   'albums.remove': { removed: number }
   'albums.members': string[]
   'albums.suggest': SearchHit[]
+  'albums.export': { text: string; albums: number; members: number; missing: number }
+  'albums.import': {
+    albums: number
+    created: number
+    added: number
+    already: number
+    unmatched: Array<{ album: string; id: string | null; path: string | null }>
+  }
   'train.start': { started: boolean }
   'train.cancel': { cancelled: boolean }
   'heads.use': { reprojected: number }

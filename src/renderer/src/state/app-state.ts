@@ -15,6 +15,7 @@ import type {
 import { connectEngine, EngineError } from '../client/engine-client'
 import { preloadApi } from '../client/ipc-transport'
 import { clickSelect, type ClickModifiers } from './selection'
+import { addedMessage } from './add-folders'
 
 export const VIEWS = [
   'library',
@@ -130,6 +131,17 @@ export function select(order: readonly string[], id: string, mods: ClickModifier
   state.anchor = next.anchor
 }
 
+/**
+ * A tile's click or key: Shift extends from the anchor, Ctrl/⌘ toggles; Space (a key event) toggles too,
+ * so the keyboard can build a selection.
+ */
+export function selectWithEvent(order: readonly string[], id: string, event: MouseEvent | KeyboardEvent) {
+  select(order, id, {
+    shift: event.shiftKey,
+    toggle: event.ctrlKey || event.metaKey || event.type === 'keydown',
+  })
+}
+
 export function clearSelection() {
   state.selection = new Set()
   state.anchor = null
@@ -224,6 +236,6 @@ export async function addFolderWithPicker() {
   const folders = await pick()
   if (folders.length === 0) return
   const { added } = await client.call('roots.add', folders)
-  notify(added.length > 0 ? `Added ${added.join(', ')}: indexing now.` : 'That folder is already watched.')
+  notify(addedMessage(added))
   await refreshStatus()
 }

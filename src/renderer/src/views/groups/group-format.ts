@@ -3,21 +3,9 @@
  * ("Group — March 2024"). Dates are the engine's ISO capture dates; the UTC calendar day is used
  * (capture dates carry no zone, so they are stored as if UTC).
  */
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-const LONG_MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
+import { MONTH_NAMES } from '../library/timeline-rows'
+
+const MONTHS = MONTH_NAMES.map((m) => m.slice(0, 3))
 
 function parts(iso: string | null): { y: number; m: number; d: number } | null {
   if (!iso) return null
@@ -49,9 +37,9 @@ export function suggestedAlbumName(group: {
   const a = parts(group.from)
   const b = parts(group.to) ?? a
   if (!a || !b) return `Group of ${group.photos.length} photos`
-  if (a.y === b.y && a.m === b.m) return `Group — ${LONG_MONTHS[a.m]} ${a.y}`
-  if (a.y === b.y) return `Group — ${LONG_MONTHS[a.m]}–${LONG_MONTHS[b.m]} ${a.y}`
-  return `Group — ${LONG_MONTHS[a.m]} ${a.y} – ${LONG_MONTHS[b.m]} ${b.y}`
+  if (a.y === b.y && a.m === b.m) return `Group — ${MONTH_NAMES[a.m]} ${a.y}`
+  if (a.y === b.y) return `Group — ${MONTH_NAMES[a.m]}–${MONTH_NAMES[b.m]} ${a.y}`
+  return `Group — ${MONTH_NAMES[a.m]} ${a.y} – ${MONTH_NAMES[b.m]} ${b.y}`
 }
 
 /** An album name not taken yet (names are compared without case): "X", then "X (2)", "X (3)"… */

@@ -39,7 +39,7 @@ export interface TimelineRows {
   rowOf(id: string): number
 }
 
-const MONTHS = [
+export const MONTH_NAMES = [
   'January',
   'February',
   'March',
@@ -58,7 +58,7 @@ export const NO_DATE_LABEL = 'No date'
 
 /** "March 2024", in local time. */
 export function monthLabel(year: number, month: number): string {
-  return `${MONTHS[month]} ${year}`
+  return `${MONTH_NAMES[month]} ${year}`
 }
 
 export function buildTimelineRows(
