@@ -1,0 +1,264 @@
+/**
+ * Figures → Markdown: bench/results/latest.md and the README's generated tables, from the results file
+ * alone (pure functions, no I/O), so the text can always be regenerated and checked against it.
+ */
+import type { Json, ResultsFile, SectionResult } from './results.js'
+
+type Maybe<T> = T | undefined
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+const obj = (v: unknown): Json | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined
+
+function fixed(v: unknown, digits: number): string {
+  const n = num(v)
+  return n === undefined ? '—' : n.toFixed(digits)
+}
+
+/** `2026-12-06, 1a2b3c4`: when and at which commit a section was measured. */
+export function stamp(s: SectionResult): string {
+  return `${s.date.slice(0, 10)}, ${s.commit}`
+}
+
+function loadText(s: SectionResult): string {
+  return s.load ? `, load ${s.load.before} → ${s.load.after}` : ''
+}
+
+// ---- sections: one table row (or more) each in the README, one block each in latest.md ----
+
+export interface EvalSet {
+  name: string
+  photos: number
+  classes: number
+  embedding: number
+  backbone: number
+  heldOut?: { trainSplit: number; before: number; after: number; gain: number }
+}
+
+function evalSets(s: Maybe<SectionResult>): EvalSet[] {
+  const sets = s?.figures.sets
+  return Array.isArray(sets) ? (sets as EvalSet[]) : []
+}
+
+interface Row {
+  what: string
+  measured: string
+  target: string
+}
+
+function verdict(met: unknown): string {
+  return met === true ? 'met' : met === false ? '**not met**' : ''
+}
+
+function indexingRows(f: Json): Row[] {
+  const floor = obj(f.floor)
+  const index = obj(f.index)
+  const decode = obj(f.decodeOnly)
+  if (!floor || !index) return [] // an older section without the decode + embed floor
+  return [
+    {
+      what: `\`tessera index\` on ${f.photos} camera JPEGs of ${f.megapixels} MP vs the decode + embed floor (same files, same run, start-up included)`,
+      measured:
+        `**${fixed(f.ratio, 2)}×** (${fixed(index.photosPerSecond, 1)} vs ${fixed(floor.photosPerSecond, 1)} photos/s; ` +
+        `decode alone ${fixed(decode?.photosPerSecond, 1)}); peak RSS ${fixed(index.peakRssMiB, 0)} MiB`,
+      target: `≥ ${f.target}× ${verdict(f.met)}`.trim(),
+    },
+  ]
+}
+
+function rescanRows(f: Json): Row[] {
+  const secs = num(f.seconds)
+  if (secs === undefined) return []
+  return [
+    {
+      what: `unchanged rescan of ${Number(f.files).toLocaleString('en-US')} files (\`tessera index\`, start-up included)`,
+      measured: `**${fixed(secs, 2)} s**, peak RSS ${fixed(f.peakRssMiB, 0)} MiB`,
+      target: `≤ ${f.target} s ${verdict(f.met)}`.trim(),
+    },
+  ]
+}
+
+function startupRows(f: Json): Row[] {
+  const help = obj(f.help)
+  const status = obj(f.status)
+  if (!help || !status) return []
+  const t = obj(f.targets) ?? {}
+  return [
+    {
+      what: `CLI start-up: \`tessera --help\` / \`tessera status\`, median of ${f.runs} runs`,
+      measured: `**${fixed(help.median, 2)} s / ${fixed(status.median, 2)} s**`,
+      target: `≤ ${t.help} s / ≤ ${t.status} s ${verdict(f.met)}`.trim(),
+    },
+  ]
+}
+
+function similarityRows(f: Json): Row[] {
+  const sizes = Array.isArray(f.sizes) ? (f.sizes as Json[]) : []
+  return sizes.map((s) => {
+    const q = obj(s.queryMs) ?? {}
+    return {
+      what: `similar-photo query, exact top-${f.k}, ${Number(s.photos).toLocaleString('en-US')} photos`,
+      measured: `**p50 ${fixed(q.p50, 1)} ms**, p95 ${fixed(q.p95, 1)} ms, ${fixed(s.memoryMiB, 0)} MiB`,
+      target: `p50 ≤ ${s.targetP50Ms} ms ${verdict(s.met)}`.trim(),
+    }
+  })
+}
+
+function dupesRows(f: Json): Row[] {
+  const runs = Array.isArray(f.runs) ? (f.runs as Json[]) : []
+  const normal = runs.find((r) => r.level === 'normal' && r.similar === false)
+  if (!normal) return []
+  return [
+    {
+      what: `duplicate detection, ${Number(f.photos).toLocaleString('en-US')} photos, normal level (index included)`,
+      measured: `**${fixed(normal.totalWithIndexSeconds, 0)} s**, ${fixed(f.peakRssMiB, 0)} MiB peak`,
+      target: `${String(f.target ?? '—').replace(/ at .*/, '')} ${verdict(f.met)}`.trim(),
+    },
+  ]
+}
+
+function trainingRows(f: Json): Row[] {
+  const sizes = Array.isArray(f.sizes) ? (f.sizes as Json[]) : []
+  if (sizes.length === 0) return []
+  const albums = sizes[0]!.albums
+  return [
+    {
+      what: `training, ${albums} albums: seconds per epoch at ${sizes.map((s) => Number(s.photos).toLocaleString('en-US')).join(' / ')} photos`,
+      measured: `**${sizes.map((s) => `${fixed(s.secondsPerEpoch, 2)} s`).join(' / ')}**`,
+      target: '—',
+    },
+  ]
+}
+
+function reprojectionRows(f: Json): Row[] {
+  return [
+    {
+      what: `applying a new head to ${Number(f.photos).toLocaleString('en-US')} photos (no decoding, one commit)`,
+      measured: `**${fixed(f.seconds, 1)} s**`,
+      target: '—',
+    },
+  ]
+}
+
+function rendererRows(f: Json): Row[] {
+  const paint = obj(f.firstGridPaintMs)
+  const scroll = obj(f.scrolling)
+  const rows: Row[] = []
+  const photos = Number(f.photos).toLocaleString('en-US')
+  if (paint)
+    rows.push({
+      what: `interface, ${photos} photos (browser mode, Chromium, software rendering): first grid paint`,
+      measured: `**${fixed(Number(paint.median) / 1000, 2)} s** from navigation (median of ${(paint.runs as unknown[]).length})`,
+      target: '—',
+    })
+  if (scroll)
+    rows.push({
+      what: `interface, ${photos} photos: scrolling the grid for ${scroll.seconds} s`,
+      measured: `**${scroll.fps} frames/s**, ${scroll.thumbnailsShown} of ${scroll.tilesOnScreen} tiles on screen with their thumbnail when scrolling stops`,
+      target: 'smooth',
+    })
+  return rows
+}
+
+/** The README's benchmark table, in this order; a section not in the results file is left out. */
+const BENCH_ROWS: Array<[string, (f: Json) => Row[]]> = [
+  ['startup', startupRows],
+  ['indexing', indexingRows],
+  ['rescan', rescanRows],
+  ['similarity', similarityRows],
+  ['dupes', dupesRows],
+  ['training', trainingRows],
+  ['reprojection', reprojectionRows],
+  ['renderer', rendererRows],
+]
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
+}
+
+/** The README's generated blocks, by marker name (`<!-- figures:NAME -->`), unformatted Markdown. */
+export function readmeBlocks(results: ResultsFile): Record<string, string> {
+  const evalSection = results.sections.eval
+  const sets = evalSets(evalSection)
+  const blocks: Record<string, string> = {}
+  const source = (s: SectionResult, name: string) =>
+    `<sub>\`npm run bench -- ${name}\`, ${stamp(s)}, ${s.machine}${loadText(s)}.</sub>`
+
+  if (evalSection) {
+    blocks.retrieval = [
+      table(
+        ['set', 'photos', 'classes', 'mP@5, 64-d embedding', 'mP@5, raw backbone feature'],
+        sets.map((s) => [
+          `\`${s.name}\``,
+          String(s.photos),
+          String(s.classes),
+          `**${s.embedding.toFixed(3)}**`,
+          s.backbone.toFixed(3),
+        ]),
+      ),
+      '',
+      source(evalSection, 'eval'),
+    ].join('\n')
+    const trained = sets.filter((s) => s.heldOut)
+    blocks.personalisation = [
+      table(
+        ['set', 'held-out mP@5, library head', 'after training on the other half', 'gain'],
+        trained.map((s) => [
+          `\`${s.name}\` (${s.classes} classes)`,
+          s.heldOut!.before.toFixed(3),
+          `**${s.heldOut!.after.toFixed(3)}**`,
+          `${s.heldOut!.gain >= 0 ? '+' : ''}${s.heldOut!.gain.toFixed(3)}`,
+        ]),
+      ),
+      '',
+      source(evalSection, 'eval'),
+    ].join('\n')
+  }
+
+  const rows: string[][] = []
+  for (const [name, render] of BENCH_ROWS) {
+    const s = results.sections[name]
+    if (!s) continue
+    for (const r of render(s.figures)) rows.push([r.what, r.measured, r.target, `${stamp(s)}${loadText(s)}`])
+  }
+  blocks.benchmarks = table(['what', 'measured', 'target', 'run (date, commit, load)'], rows)
+  return blocks
+}
+
+/** bench/results/latest.md: every section with its own stamp, its summary rows and its full figures. */
+export function resultsMarkdown(results: ResultsFile): string {
+  const lines = [
+    '# Benchmark results',
+    '',
+    'Generated from `bench/results/latest.json` by `npm run readme`; each section says when, at which',
+    'commit and on which machine it was measured (`npm run bench -- NAME` re-measures one).',
+    '',
+  ]
+  const render = new Map(BENCH_ROWS)
+  for (const name of Object.keys(results.sections).sort()) {
+    const s = results.sections[name]!
+    lines.push(`## ${name}`, '', `${s.date} · commit ${s.commit} · ${s.machine}${loadText(s)}`, '')
+    const rows = render.get(name)?.(s.figures) ?? []
+    if (name === 'eval') {
+      for (const set of evalSets(s))
+        rows.push({
+          what: `\`${set.name}\`: mP@5 of the 64-d embedding / raw backbone${set.heldOut ? ' / held-out before → after training' : ''}`,
+          measured:
+            `${set.embedding.toFixed(3)} / ${set.backbone.toFixed(3)}` +
+            (set.heldOut ? ` / ${set.heldOut.before.toFixed(3)} → ${set.heldOut.after.toFixed(3)}` : ''),
+          target: '—',
+        })
+    }
+    if (rows.length > 0)
+      lines.push(
+        table(
+          ['what', 'measured', 'target'],
+          rows.map((r) => [r.what, r.measured, r.target]),
+        ),
+        '',
+      )
+    lines.push('```json', JSON.stringify(s.figures, null, 2), '```', '')
+  }
+  return lines.join('\n')
+}
