@@ -1,3 +1,12 @@
+/**
+ * The engine's ports: the shapes of everything with a side effect (files, ONNX sessions, LanceDB, the
+ * trash, the clock, the environment). Services depend on these; `createEngine(config, adapters)` plugs in
+ * the real adapters (`adapters/node-adapters.ts`) or, in unit tests, fakes.
+ */
+import type { LibrarySettings } from './library/settings.js'
+import type { MatMul } from './linalg/ort-matmul.js'
+import type { PhotoStore } from './store/photo-store.js'
+import type { TrashJournal } from './trash/trash-journal.js'
 import type { DecodedPhoto, FeatureCodec, ProviderAttempt, ProviderName } from './types.js'
 
 /** Reads and decodes photo files. Errors carry a `code` and a plain-language `reason` (DecodeError). */
@@ -29,4 +38,66 @@ export interface ProgressEvent {
   total: number
   path?: string
   message?: string
+}
+
+// ---- adapters: every side effect the engine's services reach, passed in by createEngine ----
+
+/** What opening the active pack's backbone needs (the real adapter downloads the pack on first use). */
+export interface OpenExtractorOptions {
+  packsDir: string
+  packId: string
+  /** Folder or URL replacing the packs' upstream sources. */
+  mirror?: string
+  providers: readonly ProviderName[]
+  onProgress?: (event: ProgressEvent) => void
+}
+
+/** Opens a feature extractor; a pack that cannot be had is a reason, not a throw. */
+export type FeatureExtractorFactory = (opts: OpenExtractorOptions) => Promise<ExtractorResult>
+
+/** Dense float32 matrix products (heads, groups, duplicates and training share one per engine). */
+export type { MatMul }
+export type MatMulFactory = () => Promise<MatMul>
+
+/** Opens the photo table of a library (LanceDB in the real adapter). */
+export type StoreFactory = (dbDir: string) => Promise<PhotoStore>
+
+/** What the duplicates service needs of the trash: moving files (journaled), undoing, crash recovery. */
+export type TrashPort = Pick<TrashJournal, 'recover' | 'trashFiles' | 'actions' | 'undoLast'>
+export type TrashFactory = (opts: { libraryDir: string; now: () => Date }) => TrashPort
+
+/** Time, so that services never read the system clock themselves. */
+export interface Clock {
+  /** Wall-clock time (timestamps, head versions). */
+  now(): Date
+  /** A monotonic millisecond counter (durations). */
+  monotonicMs(): number
+}
+
+/** The environment, read once at the edge (nodeAdapters) into plain values: no engine module reads it. */
+export interface EngineEnvironment {
+  /** $TESSERA_MODEL_MIRROR: replaces every pack's upstream (tests, offline machines). */
+  readonly modelMirror?: string
+  /** $TESSERA_TRASH_DIR: replaces the OS trash (tests, sandboxes); files still only ever move. */
+  readonly trashDir?: string
+}
+
+/** The library's settings as the services see them: read, change and save, or change for this session only. */
+export interface SettingsPort {
+  get(): LibrarySettings
+  /** Saves the change (settings.json) and then applies it. */
+  update(patch: Partial<LibrarySettings>): Promise<void>
+  /** Applies the change for this session without saving (a read-only engine). */
+  assume(patch: Partial<LibrarySettings>): void
+}
+
+/** Everything createEngine needs from the outside world. `nodeAdapters()` builds the real ones. */
+export interface EngineAdapters {
+  store: StoreFactory
+  decoder: PhotoDecoder
+  featureExtractor: FeatureExtractorFactory
+  matmul: MatMulFactory
+  trash: TrashFactory
+  clock: Clock
+  env: EngineEnvironment
 }

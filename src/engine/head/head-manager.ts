@@ -15,12 +15,15 @@ const PCA_SAMPLE = 20_000
 const REFIT_GROWTH = 1.25
 
 export interface HeadManagerDeps {
-  store: PhotoStore
+  /** What heads need of the store (the real PhotoStore, or a fake in unit tests). */
+  store: Pick<PhotoStore, 'count' | 'batches' | 'patch'>
   headsDir: string
   matmul: () => Promise<MatMul>
   getActive: () => string | null
   setActive: (version: string) => Promise<void>
   onProgress?: (event: ProgressEvent) => void
+  /** The clock naming fitted heads (default: the system clock). */
+  now?: () => Date
 }
 
 /**
@@ -156,8 +159,9 @@ export class HeadManager {
       for (let r = 0; r < dim; r++) s += pca.mean[r]! * pca.components[r * HEAD_DIMS + c]!
       bias[c] = -s
     }
+    const now = this.deps.now?.() ?? new Date()
     return {
-      version: `pca-${new Date().toISOString().replace(/[:.]/g, '-')}-${n}`,
+      version: `pca-${now.toISOString().replace(/[:.]/g, '-')}-${n}`,
       kind: 'pca',
       model,
       codec,
@@ -165,7 +169,7 @@ export class HeadManager {
       outputDim: HEAD_DIMS,
       weights: pca.components,
       bias,
-      createdAt: new Date().toISOString(),
+      createdAt: now.toISOString(),
       fittedOn: n,
       metrics: {},
     }

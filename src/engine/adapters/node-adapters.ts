@@ -1,0 +1,45 @@
+/**
+ * The real adapters, and the one place the engine reads the environment: LanceDB for the store, sharp and
+ * the HEIC workers for decoding, onnxruntime for the backbone and matrix products, the OS trash (or
+ * $TESSERA_TRASH_DIR), the system clock.
+ */
+import { performance } from 'node:perf_hooks'
+import { fileDecoder } from '../decode/file-decoder.js'
+import { openFeatureExtractor } from '../embed/feature-extractor.js'
+import { MatMul } from '../linalg/ort-matmul.js'
+import { MIRROR_ENV } from '../models/mirror.js'
+import type { Clock, EngineAdapters, EngineEnvironment } from '../ports.js'
+import { PhotoStore } from '../store/photo-store.js'
+import { TrashJournal } from '../trash/trash-journal.js'
+
+export const TRASH_DIR_ENV = 'TESSERA_TRASH_DIR'
+
+/** A plain copy of the environment variables, taken once. */
+export type EnvRecord = Readonly<Record<string, string | undefined>>
+
+/** The engine's settings from the environment (blank values count as unset). */
+export function environmentFrom(env: EnvRecord): EngineEnvironment {
+  const value = (name: string) => env[name]?.trim() || undefined
+  return { modelMirror: value(MIRROR_ENV), trashDir: value(TRASH_DIR_ENV) }
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  monotonicMs: () => performance.now(),
+}
+
+/** The production adapters; `env` is read here, once (default: this process's environment). */
+export function nodeAdapters(env: EnvRecord = process.env): EngineAdapters {
+  const snapshot: Record<string, string | undefined> = { ...env }
+  const environment = environmentFrom(snapshot)
+  return {
+    store: (dbDir) => PhotoStore.open(dbDir),
+    decoder: fileDecoder,
+    featureExtractor: (opts) => openFeatureExtractor(opts),
+    matmul: () => MatMul.create(),
+    trash: ({ libraryDir, now }) =>
+      new TrashJournal({ libraryDir, trashDir: environment.trashDir, env: snapshot, now }),
+    clock: systemClock,
+    env: environment,
+  }
+}

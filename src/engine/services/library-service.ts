@@ -1,0 +1,254 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { describeFsError } from '../decode/read-photo-file.js'
+import type { HeadManager } from '../head/head-manager.js'
+import { Indexer, type IndexReport } from '../index/indexer.js'
+import type { LibraryLayout } from '../library/paths.js'
+import type { Serial } from '../library/serial.js'
+import type { LibrarySettings } from '../library/settings.js'
+import type { Clock, ExtractorResult, PhotoDecoder, ProgressEvent, SettingsPort } from '../ports.js'
+import { isInside, isPhotoFile, makeIgnore } from '../scan/ignore.js'
+import { walkRoots, type FoundFile } from '../scan/walk.js'
+import { sqlString, type PhotoRow, type PhotoStore } from '../store/photo-store.js'
+import type { ThumbnailCache } from '../store/thumbnail-cache.js'
+import { LibraryWatcher } from '../watch/library-watcher.js'
+import type { FeatureCodec, ProviderName } from '../types.js'
+
+export interface IndexSummary extends IndexReport {
+  seconds: number
+  provider: ProviderName | null
+  model: string
+  head: string | null
+}
+
+export interface LibraryStatus {
+  library: string
+  roots: string[]
+  photos: number
+  embedded: number
+  pending: number
+  failed: number
+  /** Moved to the trash by Tessera; kept so that an undo restores them intact. */
+  trashed: number
+  model: string
+  head: string | null
+  lastProvider: LibrarySettings['lastProvider']
+}
+
+export interface Problem {
+  path: string
+  code: string
+  reason: string
+}
+
+export interface WatchOptions {
+  onBatch?: (summary: IndexSummary) => void
+  onError?: (e: unknown) => void
+  stableMs?: number
+  quietMs?: number
+}
+
+export interface LibraryServiceDeps {
+  layout: LibraryLayout
+  store: PhotoStore
+  thumbnails: ThumbnailCache
+  heads: HeadManager
+  settings: SettingsPort
+  serial: Serial
+  decoder: PhotoDecoder
+  clock: Clock
+  installedPack: () => Promise<{ model: string; codec: FeatureCodec } | null>
+  featureExtractor: () => Promise<ExtractorResult>
+  onProgress?: (event: ProgressEvent) => void
+}
+
+/** The library's folders and what is in them: roots, indexing, watching, status and problems. */
+export class LibraryService {
+  constructor(private readonly deps: LibraryServiceDeps) {}
+
+  async addRoots(folders: string[]): Promise<string[]> {
+    const { settings, layout } = this.deps
+    return this.deps.serial.run(async () => {
+      const added: string[] = []
+      const roots = [...settings.get().roots]
+      for (const folder of folders) {
+        const abs = path.resolve(folder)
+        const st = await fs.stat(abs).catch(async (e: unknown) => {
+          throw new Error(`Cannot add ${folder}: ${await describeFsError(e, abs)}`)
+        })
+        if (!st.isDirectory()) throw new Error(`Cannot add ${folder}: it is not a folder.`)
+        if (isInside(abs, layout.dir))
+          throw new Error(`Cannot add ${folder}: it is inside the library's own data folder.`)
+        if (roots.some((r) => isInside(abs, r))) continue // already covered by a root
+        // A new root that contains existing roots replaces them.
+        for (let i = roots.length - 1; i >= 0; i--) if (isInside(roots[i]!, abs)) roots.splice(i, 1)
+        roots.push(abs)
+        added.push(abs)
+      }
+      if (added.length > 0) await settings.update({ roots })
+      return added
+    })
+  }
+
+  /** Stops watching a folder: its photos leave the library (the files themselves are never touched). */
+  async removeRoots(folders: string[]): Promise<number> {
+    const { settings, store } = this.deps
+    return this.deps.serial.run(async () => {
+      const targets = folders.map((f) => path.resolve(f))
+      for (const t of targets) {
+        if (!settings.get().roots.includes(t))
+          throw new Error(`${t} is not a watched folder. See \`tessera roots list\`.`)
+      }
+      // By path, not by the rows' recorded root: rows indexed under a narrower root that a wider one
+      // replaced still name the narrower one.
+      const rows = (await store.indexState()).filter((r) => targets.some((t) => isInside(r.path, t)))
+      await store.deleteIds(rows.map((r) => r.id))
+      await settings.update({ roots: settings.get().roots.filter((r) => !targets.includes(r)) })
+      return rows.length
+    })
+  }
+
+  private indexer(signal?: AbortSignal): Indexer {
+    return new Indexer({
+      store: this.deps.store,
+      thumbnails: this.deps.thumbnails,
+      decoder: this.deps.decoder,
+      installedModel: async () => (await this.deps.installedPack())?.model ?? null,
+      extractor: () => this.deps.featureExtractor(),
+      heads: this.deps.heads,
+      onProgress: this.deps.onProgress,
+      signal,
+    })
+  }
+
+  private async finishRun(started: number, report: IndexReport): Promise<IndexSummary> {
+    const pack = await this.deps.installedPack()
+    if (pack) await this.deps.heads.reconcile(pack.model, pack.codec)
+    if (report.indexed + report.removed + report.moved + report.copies + report.touched > 0)
+      await this.deps.store.optimize()
+    const settings = this.deps.settings.get()
+    return {
+      ...report,
+      seconds: (this.deps.clock.monotonicMs() - started) / 1000,
+      provider: pack ? (settings.lastProvider?.provider ?? null) : null,
+      model: settings.model,
+      head: settings.activeHead,
+    }
+  }
+
+  /** Indexes the given folders (adding them as roots), or every root when none are given. */
+  async index(folders: string[] = [], signal?: AbortSignal): Promise<IndexSummary> {
+    if (folders.length > 0) await this.addRoots(folders)
+    return this.deps.serial.run(async () => {
+      const started = this.deps.clock.monotonicMs()
+      const roots = this.deps.settings.get().roots
+      const scope = folders.length > 0 ? folders.map((f) => path.resolve(f)) : roots
+      if (scope.length === 0) throw new Error('No folders to index. Add one with `tessera index <folder>`.')
+      this.deps.onProgress?.({ phase: 'scan', done: 0, total: 0, message: 'Looking for photos' })
+      const rootOf = (p: string) => roots.find((r) => isInside(p, r)) ?? p
+      const { files } = await walkRoots(scope, this.deps.layout.dir)
+      for (const f of files) f.root = rootOf(f.path)
+      const all = await this.deps.store.indexState()
+      const rows = all.filter((r) => scope.some((s) => isInside(r.path, s)))
+      const report = await this.indexer(signal).run(rows, files, all)
+      return this.finishRun(started, report)
+    })
+  }
+
+  /** Re-examines just these paths (files or folders), as the watcher reports them. */
+  async syncPaths(paths: string[]): Promise<IndexSummary> {
+    return this.deps.serial.run(async () => {
+      const started = this.deps.clock.monotonicMs()
+      const roots = this.deps.settings.get().roots
+      const ignore = makeIgnore(roots, this.deps.layout.dir)
+      const inScope = paths
+        .map((p) => path.resolve(p))
+        .filter((p) => roots.some((r) => isInside(p, r)) && !ignore(p))
+      const rootOf = (p: string) => roots.find((r) => isInside(p, r))!
+      const found: FoundFile[] = []
+      for (const p of inScope) {
+        const st = await fs.stat(p).catch(() => undefined)
+        if (st?.isDirectory()) {
+          const walked = await walkRoots([p], this.deps.layout.dir)
+          for (const f of walked.files) found.push({ ...f, root: rootOf(f.path) })
+        } else if (st?.isFile() && isPhotoFile(p)) {
+          found.push({ path: p, root: rootOf(p), size: st.size, mtimeMs: Math.floor(st.mtimeMs) })
+        }
+      }
+      const unique = [...new Map(found.map((f) => [f.path, f])).values()]
+      const all = await this.deps.store.indexState()
+      const rows = all.filter((r) => inScope.some((p) => isInside(r.path, p)))
+      const report = await this.indexer().run(rows, unique, all)
+      return this.finishRun(started, report)
+    })
+  }
+
+  /** Watches the roots and keeps the library in step; resolves to the watcher once it is ready. */
+  async watch(opts: WatchOptions = {}): Promise<LibraryWatcher> {
+    const settings = this.deps.settings.get()
+    const roots = settings.roots
+    if (roots.length === 0) throw new Error('No folders to watch. Add one with `tessera roots add <folder>`.')
+    const watcher = new LibraryWatcher(
+      roots,
+      makeIgnore(roots, this.deps.layout.dir),
+      { polling: settings.polling, stableMs: opts.stableMs, quietMs: opts.quietMs },
+      async (paths) => {
+        const summary = await this.syncPaths(paths)
+        opts.onBatch?.(summary)
+      },
+      opts.onError,
+    )
+    await watcher.start()
+    return watcher
+  }
+
+  async status(): Promise<LibraryStatus> {
+    const { store } = this.deps
+    const [photos, embedded, failed, pending, trashed] = await Promise.all([
+      store.count(`status != 'trashed'`),
+      store.count(`status = 'ok' AND embedding IS NOT NULL`),
+      store.count(`status = 'failed'`),
+      store.count(`status = 'ok' AND featureModel IS NULL`),
+      store.count(`status = 'trashed'`),
+    ])
+    const settings = this.deps.settings.get()
+    return {
+      library: this.deps.layout.dir,
+      roots: settings.roots,
+      photos,
+      trashed,
+      embedded,
+      pending,
+      failed,
+      model: settings.model,
+      head: settings.activeHead,
+      lastProvider: settings.lastProvider,
+    }
+  }
+
+  async problems(): Promise<Problem[]> {
+    const rows = await this.deps.store.query(`status = 'failed'`, ['path', 'errorCode', 'error'])
+    return rows
+      .map((r) => ({ path: r.path, code: r.errorCode ?? 'unknown', reason: r.error ?? 'Unknown problem.' }))
+      .sort((a, b) => a.path.localeCompare(b.path))
+  }
+
+  async photoByPath(p: string): Promise<PhotoRow | undefined> {
+    return (await this.deps.store.query(`path = ${sqlString(path.resolve(p))}`))[0]
+  }
+
+  /** Library photo ids for paths; the paths that are not library photos are returned apart. */
+  async photoIds(paths: string[]): Promise<{ ids: string[]; unknown: string[] }> {
+    const byPath = new Map(
+      (await this.deps.store.indexState()).filter((r) => r.status === 'ok').map((r) => [r.path, r.id]),
+    )
+    const ids: string[] = []
+    const unknown: string[] = []
+    for (const p of paths) {
+      const id = byPath.get(path.resolve(p))
+      if (id) ids.push(id)
+      else unknown.push(p)
+    }
+    return { ids, unknown }
+  }
+}
