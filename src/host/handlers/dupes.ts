@@ -1,0 +1,53 @@
+/** Duplicates: finding them, moving the extra copies to the trash, and undoing that. */
+import { ContractError } from '../../shared/contract.js'
+import type { DomainHandlers, HostContext } from './context.js'
+import { rowsById } from './shared.js'
+
+export function dupesHandlers({ engine, events }: HostContext): DomainHandlers<'dupes' | 'trash'> {
+  return {
+    'dupes.find': async (level, similar) => {
+      const groups = await engine.duplicates(level, similar)
+      const rows = await rowsById(
+        engine,
+        groups.flatMap((g) => g.photos),
+      )
+      return groups.map((g) => ({
+        kind: g.kind,
+        keep: g.keep,
+        reason: g.reason,
+        photos: g.photos.map((id) => {
+          const r = rows.get(id)!
+          return {
+            id,
+            path: r.path,
+            size: r.size,
+            width: r.width,
+            height: r.height,
+            format: r.format,
+            takenAt: r.takenAt,
+          }
+        }),
+      }))
+    },
+    'trash.photos': async (ids) => {
+      const rows = await rowsById(engine, ids)
+      const missing = ids.filter((id) => rows.get(id)?.status !== 'ok')
+      if (missing.length > 0)
+        throw new ContractError(
+          `${missing.length} of these photos are no longer in the library.`,
+          'not-found',
+        )
+      const result = await engine.trash(ids.map((id) => rows.get(id)!.path))
+      await events.libraryChanged()
+      return { moved: result.moved.length, failed: result.failed }
+    },
+    'trash.undo': async () => {
+      const result = await engine.undo()
+      await events.libraryChanged()
+      return {
+        restored: result.restored.length,
+        failed: result.failed.map(({ path, reason }) => ({ path, reason })),
+      }
+    },
+  }
+}

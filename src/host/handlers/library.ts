@@ -1,0 +1,62 @@
+/** The library: its status, timeline, photos and problems, its folders (roots) and indexing them. */
+import path from 'node:path'
+import { ContractError } from '../../shared/contract.js'
+import type { DomainHandlers, HostContext } from './context.js'
+
+export function libraryHandlers({
+  engine,
+  events,
+  caches,
+  indexing,
+}: HostContext): DomainHandlers<'library' | 'roots' | 'index'> {
+  return {
+    'library.status': async () => {
+      const status = await engine.status()
+      return { ...status, indexing: indexing.state, canUndo: await engine.canUndo() }
+    },
+    'library.timeline': () => caches.timeline(),
+    'library.photo': async (id) => {
+      const [row] = await engine.store.get([id])
+      if (!row) throw new ContractError('That photo is no longer in the library.', 'not-found')
+      const albums = await engine.albums()
+      const ids = await albums.albumsOf(id)
+      const names = new Map((await albums.list()).map((a) => [a.id, a.name]))
+      const camera = [row.cameraMake, row.cameraModel].filter(Boolean).join(' ') || null
+      return {
+        id: row.id,
+        path: row.path,
+        name: path.basename(row.path),
+        folder: path.dirname(row.path),
+        size: row.size,
+        width: row.width,
+        height: row.height,
+        format: row.format,
+        takenAt: row.takenAt,
+        camera,
+        gps:
+          row.latitude !== null && row.longitude !== null
+            ? { latitude: row.latitude, longitude: row.longitude, altitude: row.altitude }
+            : null,
+        albums: ids.map((a) => ({ id: a, name: names.get(a) ?? a })),
+      }
+    },
+    'library.problems': () => engine.problems(),
+    'roots.add': async (folders) => {
+      const added = await engine.addRoots(folders)
+      indexing.start()
+      return { added }
+    },
+    'roots.remove': async (folder) => {
+      const removedPhotos = await engine.removeRoots([folder])
+      await indexing.restartWatcher()
+      await events.libraryChanged()
+      return { removedPhotos }
+    },
+    'index.start': async () => {
+      if (engine.settings.roots.length === 0)
+        throw new ContractError('There are no folders to index yet: add a photos folder first.', 'no-roots')
+      return { started: indexing.start() }
+    },
+    'index.cancel': async () => ({ cancelled: indexing.cancel() }),
+  }
+}
