@@ -72,12 +72,22 @@ function vectorOf(text: string, dim: number): Float32Array {
   return v
 }
 
+/** The direction every photo of a subject lies near. */
+export function subjectDirection(subject: string): Float32Array {
+  return vectorOf(subject, FEATURE_DIM)
+}
+
 /** The feature of a photo's text: its subject's direction plus a small variant-specific offset. */
 export function featureOf(text: string): Float32Array {
   const [subject = '', ...rest] = text.trim().split(/\s+/)
-  const base = vectorOf(subject, FEATURE_DIM)
+  const base = subjectDirection(subject)
   const noise = vectorOf(`${subject}/${rest.join(' ')}`, FEATURE_DIM)
   return base.map((x, d) => x + 0.15 * noise[d]!)
+}
+
+/** 64 bits as 16 hex characters, from a string. */
+function fingerprint(text: string): string {
+  return [...vectorOf(text, 16)].map((x) => Math.floor((x + 0.5) * 16).toString(16)).join('')
 }
 
 function floatBytes(f: Float32Array): Uint8Array {
@@ -102,8 +112,9 @@ export function fakeDecoder(): PhotoDecoder & { decoded: string[] } {
         height: 30,
         modelInput,
         thumbnail: Buffer.from('thumb'),
-        phash: '0123456789abcdef',
-        dhash: 'fedcba9876543210',
+        // Perceptual fingerprints follow the subject: same-subject photos look alike, others do not.
+        phash: fingerprint(text.split(/\s+/)[0] ?? ''),
+        dhash: fingerprint(`d:${text.split(/\s+/)[0] ?? ''}`),
         metadata: { takenAt: null, cameraMake: null, cameraModel: null, gps: null, orientation: 1 },
       }
     },
