@@ -37,12 +37,15 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           // The engine's utility process (forked by src/main/engine-process.ts).
           'engine-host': resolve('src/main/engine-host-entry.ts'),
-          // The training worker: train-worker.ts starts `./train-worker-entry.js` beside its own bundle file.
+          // Worker threads: each caller starts `./<name>.js` beside its own bundle file (train-worker.ts,
+          // and the rest through src/engine/worker-module.ts). scripts/build-cli.mjs emits the same for the CLI.
           'train-worker-entry': resolve('src/engine/train/train-worker-entry.ts'),
+          'embed-worker-entry': resolve('src/engine/embed/embed-worker-entry.ts'),
+          'heic-worker-entry': resolve('src/engine/decode/heic-worker-entry.ts'),
+          'map-layout-worker-entry': resolve('src/host/map-layout-worker-entry.ts'),
         },
         // Entries and shared chunks side by side in out/main, so `import.meta.url` of whichever file holds
-        // train-worker.ts finds train-worker-entry.js next to it. (The HEIC and ONNX workers are inline
-        // sources that load their packages from node_modules: nothing to emit for them.)
+        // a worker's caller finds its entry next to it.
         output: { entryFileNames: '[name].js', chunkFileNames: 'shared-[hash].js' },
       },
     },

@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config'
 // Two tiers: fast unit tests, and integration tests on real files, real ONNX sessions and real LanceDB.
 export default defineConfig({
   test: {
+    // Builds the CLI bundle the integration tests spawn (bin/tessera.js runs out/cli/tessera.js).
+    globalSetup: ['./test/global-setup.ts'],
     reporters: ['default', './test/plain-summary-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },

@@ -1,13 +1,17 @@
+/**
+ * The `tessera` command line. Only commander and type imports load at start: each command imports the
+ * engine parts it needs when it runs, so `tessera --help` answers without loading ONNX, LanceDB or sharp.
+ * Built into out/cli by scripts/build-cli.mjs; bin/tessera.js runs that build.
+ */
 import { Command, CommanderError, Option } from 'commander'
-import { Engine, type EngineConfig, type IndexSummary } from '../engine/engine.js'
+import type { Engine, EngineConfig, IndexSummary } from '../engine/engine.js'
 import type { SearchFilters, SearchHit } from '../engine/search/photo-search.js'
 import type { DupeLevel } from '../engine/dupes/index.js'
-import { ContinuousTrainer, type ContinuousEvent } from '../engine/personalize/continuous-trainer.js'
+import type { ContinuousEvent } from '../engine/personalize/continuous-trainer.js'
 import { resolveLibraryDir } from '../engine/library/paths.js'
-import { doctorReport, formatDoctor } from '../engine/doctor.js'
 import type { ProviderName } from '../engine/types.js'
 import { ProgressPrinter } from './progress.js'
-import { evaluateFolder, type EvalReport } from '../engine/eval/evaluate-folder.js'
+import type { EvalReport } from '../engine/eval/evaluate-folder.js'
 
 /** Exit codes: 0 success, 1 some files failed, 2 usage or fatal error (with a one-line message). */
 export const EXIT_OK = 0
@@ -89,6 +93,7 @@ async function withEngine<T>(
   fn: (engine: Engine, progress: ProgressPrinter) => Promise<T>,
 ): Promise<T> {
   const progress = new ProgressPrinter(process.stderr, opts.quiet)
+  const { Engine } = await import('../engine/engine.js')
   const engine = await Engine.open({
     libraryDir: resolveLibraryDir(opts.library),
     providers: parseProviders(opts.providers),
@@ -205,6 +210,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
             onBatch: (s) => print(g().json, { event: 'changed', ...indexJson(s) }, () => summaryText(s)),
             onError: (e) => process.stderr.write(`watch error: ${(e as Error).message}\n`),
           })
+          const { ContinuousTrainer } = await import('../engine/personalize/continuous-trainer.js')
           const trainer = engine.settings.continuousTraining
             ? new ContinuousTrainer(engine, {
                 autoAccept: engine.settings.autoAcceptImprovements,
@@ -259,6 +265,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('doctor')
     .description('check the installation: versions, model pack, execution providers and why')
     .action(async () => {
+      const { doctorReport, formatDoctor } = await import('../engine/doctor.js')
       await withEngine(g(), { readOnly: true }, async (engine) => {
         const report = await doctorReport(engine)
         print(g().json, report, () => formatDoctor(report))
@@ -436,11 +443,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
       ) => {
         const opts = g()
         const progress = new ProgressPrinter(process.stderr, opts.quiet)
+        const [{ Engine }, { evaluateFolder }] = await Promise.all([
+          import('../engine/engine.js'),
+          import('../engine/eval/evaluate-folder.js'),
+        ])
+        const providers = parseProviders(opts.providers)
         try {
+          // A temporary library for the folder alone; the current library (--library, TESSERA_LIBRARY)
+          // only lends its model, and is never opened for writing.
+          const source = opts.library ?? process.env.TESSERA_LIBRARY
           const report = await evaluateFolder(folder, {
-            libraryDir: opts.library,
-            providers: parseProviders(opts.providers),
-            onProgress: progress.event,
+            open: (libraryDir) => Engine.open({ libraryDir, providers, onProgress: progress.event }),
+            sourceLibrary: source ? resolveLibraryDir(source) : undefined,
             trainSplit: cmd.trainSplit,
             train: { epochs: cmd.epochs, margin: cmd.margin, scale: cmd.scale },
           })

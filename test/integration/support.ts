@@ -57,7 +57,10 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the real `tessera` command in a child process. */
+/**
+ * Runs the real `tessera` command in a child process: bin/tessera.js, which runs the bundle in out/cli
+ * (built before the tests by test/global-setup.ts, which also sets TESSERA_CLI_BUILT=1).
+ */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(REPO, 'bin', 'tessera.js'), ...args], {

@@ -7,12 +7,13 @@
  * process down. In a worker it only ends that worker. The worker also swallows libheif's console chatter
  * and returns it with the error, where it helps tell a truncated file from a damaged one.
  *
- * The worker source is inline JavaScript (no TypeScript build step, no bundler asset) and loads heic-decode
- * from the absolute path resolved here.
+ * The worker is heic-worker-entry.ts beside this file, started by worker-module.ts (from sources or from a
+ * bundle that emits `heic-worker-entry.js` beside this code).
  */
-import { Worker } from 'node:worker_threads'
-import { createRequire } from 'node:module'
+import type { Worker } from 'node:worker_threads'
 import os from 'node:os'
+import type { HeicReply, HeicRequest } from './heic-worker-entry.js'
+import { startModuleWorker } from '../worker-module.js'
 
 export type HeicResult =
   | { ok: true; width: number; height: number; rgba: Uint8Array }
@@ -20,35 +21,6 @@ export type HeicResult =
   | { ok: false; tooLarge: { width: number; height: number } }
   /** heic-decode failed; `message` is its error plus whatever libheif printed. */
   | { ok: false; message: string }
-
-const WORKER_SOURCE = `
-'use strict'
-const { parentPort, workerData } = require('node:worker_threads')
-let logs = []
-const keep = (...args) => { logs.push(args.map((a) => (a && a.message) || String(a)).join(' ')) }
-console.log = console.error = console.warn = console.info = keep
-const decode = require(workerData.heicDecodePath)
-parentPort.on('message', async ({ id, buffer, maxPixels }) => {
-  logs = []
-  let images
-  try {
-    images = await decode.all({ buffer })
-    const image = images[0]
-    if (image.width * image.height > maxPixels) {
-      parentPort.postMessage({ id, ok: false, tooLarge: { width: image.width, height: image.height } })
-      return
-    }
-    const { width, height, data } = await image.decode()
-    const rgba = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    parentPort.postMessage({ id, ok: true, width, height, rgba }, [data.buffer])
-  } catch (error) {
-    const message = [(error && error.message) || String(error), ...logs].join(' | ')
-    parentPort.postMessage({ id, ok: false, message })
-  } finally {
-    try { if (images) images.dispose() } catch {}
-  }
-})
-`
 
 /** A decode that runs longer than this is assumed stuck: its worker is ended and the file reported damaged. */
 const JOB_TIMEOUT_MS = 120_000
@@ -69,7 +41,6 @@ interface Slot {
   timer: NodeJS.Timeout | null
 }
 
-let heicDecodePath: string | null = null
 const slots = new Set<Slot>()
 const queue: Job[] = []
 let nextId = 1
@@ -80,10 +51,9 @@ function poolSize(): number {
 }
 
 function spawn(): Slot {
-  heicDecodePath ??= createRequire(import.meta.url).resolve('heic-decode')
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { heicDecodePath } })
+  const worker = startModuleWorker('heic-worker-entry', import.meta.url)
   const slot: Slot = { worker, job: null, timer: null }
-  worker.on('message', (msg: HeicResult & { id: number }) => {
+  worker.on('message', (msg: HeicReply) => {
     const job = slot.job
     if (!job || job.id !== msg.id) return
     finish(slot)
@@ -133,7 +103,8 @@ function pump(): void {
     }, JOB_TIMEOUT_MS)
     // A private copy, moved (not cloned again) to the worker: the caller keeps its buffer untouched.
     const copy = new Uint8Array(job.buffer)
-    slot.worker.postMessage({ id: job.id, buffer: copy, maxPixels: job.maxPixels }, [copy.buffer])
+    const request: HeicRequest = { id: job.id, buffer: copy, maxPixels: job.maxPixels }
+    slot.worker.postMessage(request, [copy.buffer])
   }
 }
 

@@ -5,39 +5,15 @@
  * to setImmediate), so in the main thread every batch would freeze the event loop: decodes could not be
  * dispatched, search queries and the UI's requests would wait. In a worker, inference overlaps decoding.
  *
- * The worker source is inline JavaScript that loads onnxruntime-node from the path resolved here, so it
- * works the same under tsx, a bundle, or the packaged app.
+ * The worker is embed-worker-entry.ts beside this file, started by worker-module.ts (from sources or from a
+ * bundle that emits `embed-worker-entry.js` beside this code).
  */
-import { createRequire } from 'node:module'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { InferenceSession } from 'onnxruntime-node'
+import type { EmbedReply, EmbedRequest, EmbedResults } from './embed-worker-entry.js'
+import { startModuleWorker } from '../worker-module.js'
 
-const WORKER_SOURCE = `
-'use strict'
-const { parentPort, workerData } = require('node:worker_threads')
-const ort = require(workerData.ortPath)
-ort.env.logLevel = 'fatal'
-let session = null
-parentPort.on('message', async (msg) => {
-  try {
-    if (msg.type === 'open') {
-      session = await ort.InferenceSession.create(msg.model, msg.options)
-      parentPort.postMessage({ id: msg.id, ok: true, inputNames: session.inputNames, outputNames: session.outputNames })
-    } else if (msg.type === 'run') {
-      const out = await session.run({ [msg.input]: new ort.Tensor(msg.dtype || 'float32', msg.data, msg.dims) }, [msg.output])
-      const t = out[msg.output]
-      const data = t.data.slice() // own the memory, so it can be transferred
-      parentPort.postMessage({ id: msg.id, ok: true, type: t.type, dims: t.dims, data }, [data.buffer])
-    } else if (msg.type === 'close') {
-      if (session) await session.release()
-      session = null
-      parentPort.postMessage({ id: msg.id, ok: true })
-    }
-  } catch (error) {
-    parentPort.postMessage({ id: msg.id, ok: false, message: (error && error.message) || String(error) })
-  }
-})
-`
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 export interface RunOutput {
   type: string
@@ -45,16 +21,17 @@ export interface RunOutput {
   data: Uint8Array | Float32Array
 }
 
-type Reply = { id: number; ok: true; [key: string]: unknown } | { id: number; ok: false; message: string }
-
 export class WorkerSession {
   private nextId = 1
-  private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>()
+  private readonly waiting = new Map<
+    number,
+    { resolve: (r: EmbedReply) => void; reject: (e: Error) => void }
+  >()
   readonly inputNames: readonly string[] = []
   readonly outputNames: readonly string[] = []
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', (reply: Reply) => {
+    worker.on('message', (reply: EmbedReply) => {
       const w = this.waiting.get(reply.id)
       this.waiting.delete(reply.id)
       w?.resolve(reply)
@@ -68,8 +45,7 @@ export class WorkerSession {
   }
 
   static async open(model: string, options: InferenceSession.SessionOptions): Promise<WorkerSession> {
-    const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node')
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath } })
+    const worker = startModuleWorker('embed-worker-entry', import.meta.url)
     const session = new WorkerSession(worker)
     try {
       const reply = await session.call({ type: 'open', model, options })
@@ -81,17 +57,17 @@ export class WorkerSession {
     }
   }
 
-  private call(
-    message: Record<string, unknown>,
+  private call<M extends DistributiveOmit<EmbedRequest, 'id'>>(
+    message: M,
     transfer: ArrayBuffer[] = [],
-  ): Promise<Reply & { ok: true }> {
+  ): Promise<EmbedResults[M['type']]> {
     const id = this.nextId++
-    return new Promise<Reply>((resolve, reject) => {
+    return new Promise<EmbedReply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject })
       this.worker.postMessage({ ...message, id }, transfer)
     }).then((reply) => {
       if (!reply.ok) throw new Error(reply.message)
-      return reply
+      return reply as unknown as EmbedResults[M['type']] // what the worker answers to that type
     })
   }
 
@@ -109,11 +85,7 @@ export class WorkerSession {
     const reply = await this.call({ type: 'run', input, data, dtype, dims, output }, [
       data.buffer as ArrayBuffer,
     ])
-    return {
-      type: reply.type as string,
-      dims: reply.dims as number[],
-      data: reply.data as Uint8Array | Float32Array,
-    }
+    return { type: reply.type, dims: reply.dims, data: reply.data }
   }
 
   async release(): Promise<void> {

@@ -1,14 +1,48 @@
+/**
+ * `tessera eval`: scores retrieval on a labelled folder (every subfolder is a class) with the GUIE metric,
+ * leave-one-out, in a temporary library built for that folder alone and removed afterwards. The user's
+ * library is never changed: when one is given, only its settings and model pack are read, so the folder is
+ * evaluated with the model that library uses. Labels come only from the folder's subfolders.
+ *
+ * The engine is not imported here: the caller passes `open`, which opens a library (`Engine.open` in the
+ * CLI), so evaluation sits below the engine instead of beside it.
+ */
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { Engine, type EngineConfig } from '../engine.js'
 import { decodeFeature } from '../embed/image-embedder.js'
 import { normalizeRows, type Head } from '../head/head.js'
+import { libraryLayout } from '../library/paths.js'
+import { defaultSettings, loadSettings, saveSettings } from '../library/settings.js'
 import type { MatMul } from '../linalg/ort-matmul.js'
 import { trainAndCompare } from '../personalize/train-and-compare.js'
 import type { TrainOptions } from '../train/train-head.js'
 import type { PhotoRow } from '../store/photo-store.js'
 import { meanPrecisionAtK, type RetrievalScore } from './retrieval-metric.js'
+
+/** What evaluation needs of an open library (an `Engine` has all of it). */
+export interface EvalLibrary {
+  index(folders: string[]): Promise<{
+    failed: Array<{ path: string; reason: string }>
+    pendingReason: string | null
+  }>
+  readonly store: { query(where: string): Promise<PhotoRow[]> }
+  readonly heads: { current(): Promise<Head | null> }
+  matmul(): Promise<MatMul>
+  close(): Promise<void>
+}
+
+export interface EvalOptions {
+  /** Opens (creating it) the library in `libraryDir`; evaluation opens only its temporary library. */
+  open: (libraryDir: string) => Promise<EvalLibrary>
+  /** The user's library: its model (and installed pack) are used. Read only, never written. */
+  sourceLibrary?: string
+  /** Train a head on this fraction of each class and score the rest before and after. */
+  trainSplit?: number
+  train?: TrainOptions
+  /** Where the temporary library goes (default: the OS temp folder). */
+  tmpDir?: string
+}
 
 export interface EvalReport {
   folder: string
@@ -51,17 +85,29 @@ export function labelledRows(folder: string, rows: PhotoRow[]): Array<{ row: Pho
 }
 
 /**
- * `tessera eval`: indexes a labelled folder (every subfolder is a class) into a library — a temporary one
- * unless `libraryDir` is given — and scores retrieval with the GUIE metric, leave-one-out.
+ * Prepares an empty temporary library that uses the source library's model: its settings (model and
+ * providers only, no roots, no head) and a copy of its installed pack, if any. Reads the source only.
  */
-export async function evaluateFolder(
-  folder: string,
-  config: Omit<EngineConfig, 'libraryDir'> & {
-    libraryDir?: string
-    trainSplit?: number
-    train?: TrainOptions
-  },
-): Promise<EvalReport> {
+async function prepareTemporary(dir: string, source: string | undefined): Promise<void> {
+  if (source === undefined) return
+  const from = libraryLayout(path.resolve(source))
+  const to = libraryLayout(dir)
+  const settings = await loadSettings(from.settings)
+  await saveSettings(to.settings, {
+    ...defaultSettings(),
+    model: settings.model,
+    providers: settings.providers,
+  })
+  const pack = path.join(from.packs, settings.model)
+  const installed = await fs.stat(pack).then(
+    (s) => s.isDirectory(),
+    () => false,
+  )
+  if (installed) await fs.cp(pack, path.join(to.packs, settings.model), { recursive: true })
+}
+
+/** Indexes `folder` into a temporary library and scores retrieval on it; see the file comment. */
+export async function evaluateFolder(folder: string, options: EvalOptions): Promise<EvalReport> {
   const started = performance.now()
   const abs = path.resolve(folder)
   const classes = (await fs.readdir(abs, { withFileTypes: true })).filter(
@@ -69,51 +115,63 @@ export async function evaluateFolder(
   )
   if (classes.length < 2)
     throw new Error(`${folder} needs at least two subfolders (one per class) to evaluate retrieval.`)
-  const temporary = config.libraryDir === undefined
-  const libraryDir = config.libraryDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-eval-')))
-  const engine = await Engine.open({ ...config, libraryDir })
+  const libraryDir = await fs.mkdtemp(path.join(options.tmpDir ?? os.tmpdir(), 'tessera-eval-'))
   try {
-    const summary = await engine.index([abs])
-    if (summary.pendingReason) throw new Error(`No embeddings to evaluate: ${summary.pendingReason}`)
-    const rows = labelledRows(abs, await engine.store.query(`status = 'ok'`))
-    const head = await engine.heads.current()
-    if (!head) throw new Error('The library has no embedding head yet.')
-    const labels = rows.map((r) => r.label)
-    const embeddings = new Float32Array(rows.length * head.outputDim)
-    rows.forEach((r, i) => embeddings.set(r.row.embedding!, i * head.outputDim))
-    const features = new Float32Array(rows.length * head.inputDim)
-    rows.forEach((r, i) => decodeFeature(r.row.feature!, head.codec, features, i * head.inputDim))
-    const unitFeatures = Float32Array.from(features)
-    normalizeRows(unitFeatures, head.inputDim)
-    const set = { vectors: embeddings, dim: head.outputDim, labels }
-    const backbone = { vectors: unitFeatures, dim: head.inputDim, labels }
-    return {
-      folder: abs,
-      metric: 'mP@5',
-      model: head.model,
-      head: head.version,
-      photos: rows.length,
-      classes: new Set(labels).size,
-      embedding: meanPrecisionAtK(set, set, 5, true),
-      backbone: { mpAtK: meanPrecisionAtK(backbone, backbone, 5, true).mpAtK },
-      training:
-        config.trainSplit === undefined
-          ? undefined
-          : await trainOnSplit(
-              rows.map((r) => r.row.id),
-              features,
-              labels,
-              head,
-              config.trainSplit,
-              config.train,
-              await engine.matmul(),
-            ),
-      failed: summary.failed,
-      seconds: (performance.now() - started) / 1000,
+    await prepareTemporary(libraryDir, options.sourceLibrary)
+    const library = await options.open(libraryDir)
+    try {
+      return await score(abs, library, options, started)
+    } finally {
+      await library.close()
     }
   } finally {
-    await engine.close()
-    if (temporary) await fs.rm(libraryDir, { recursive: true, force: true })
+    await fs.rm(libraryDir, { recursive: true, force: true })
+  }
+}
+
+async function score(
+  abs: string,
+  library: EvalLibrary,
+  options: EvalOptions,
+  started: number,
+): Promise<EvalReport> {
+  const summary = await library.index([abs])
+  if (summary.pendingReason) throw new Error(`No embeddings to evaluate: ${summary.pendingReason}`)
+  const rows = labelledRows(abs, await library.store.query(`status = 'ok'`))
+  const head = await library.heads.current()
+  if (!head) throw new Error('The library has no embedding head yet.')
+  const labels = rows.map((r) => r.label)
+  const embeddings = new Float32Array(rows.length * head.outputDim)
+  rows.forEach((r, i) => embeddings.set(r.row.embedding!, i * head.outputDim))
+  const features = new Float32Array(rows.length * head.inputDim)
+  rows.forEach((r, i) => decodeFeature(r.row.feature!, head.codec, features, i * head.inputDim))
+  const unitFeatures = Float32Array.from(features)
+  normalizeRows(unitFeatures, head.inputDim)
+  const set = { vectors: embeddings, dim: head.outputDim, labels }
+  const backbone = { vectors: unitFeatures, dim: head.inputDim, labels }
+  return {
+    folder: abs,
+    metric: 'mP@5',
+    model: head.model,
+    head: head.version,
+    photos: rows.length,
+    classes: new Set(labels).size,
+    embedding: meanPrecisionAtK(set, set, 5, true),
+    backbone: { mpAtK: meanPrecisionAtK(backbone, backbone, 5, true).mpAtK },
+    training:
+      options.trainSplit === undefined
+        ? undefined
+        : await trainOnSplit(
+            rows.map((r) => r.row.id),
+            features,
+            labels,
+            head,
+            options.trainSplit,
+            options.train,
+            await library.matmul(),
+          ),
+    failed: summary.failed,
+    seconds: (performance.now() - started) / 1000,
   }
 }
 
