@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 export type Json = Record<string, unknown>
 
 export interface SectionResult {
-  /** Short hash of HEAD when the section ran, with `+dirty` when the working tree had changes. */
+  /** Short hash of HEAD when the section ran, with `+dirty` when tracked files (results aside) had changes. */
   commit: string
   /** ISO date the section finished. */
   date: string
@@ -69,7 +69,14 @@ export function withSection(results: ResultsFile, name: string, section: Section
 export function gitCommit(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO }).toString().trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO })
+    // The results themselves do not count: they change with every run.
+    const dirty = execFileSync(
+      'git',
+      ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results'],
+      {
+        cwd: REPO,
+      },
+    )
       .toString()
       .trim()
     return dirty ? `${head}+dirty` : head
