@@ -144,7 +144,20 @@ describe('EngineService over the contract', () => {
   })
 
   it('lays out the map (cached for the same embeddings) and lists groups', async () => {
-    const first = (await call('map.layout')) as { ids: string[]; xy: number[] }
+    events.length = 0
+    // Two views asking at once share one layout job.
+    const [first, twin] = (await Promise.all([call('map.layout'), call('map.layout')])) as Array<{
+      ids: string[]
+      xy: number[]
+    }>
+    expect(twin).toBe(first)
+    const mapEvents = events.filter((e) => e.type === 'map')
+    expect(mapEvents.filter((e) => e.phase === 'done')).toHaveLength(1)
+    // One run's progress: it never goes back.
+    const progress = mapEvents.flatMap((e) => (e.phase === 'running' ? [e.progress] : []))
+    expect(progress.length).toBeGreaterThan(0)
+    expect(progress).toEqual([...progress].sort((a, b) => a - b))
+    if (!first) throw new Error('no layout')
     expect(first.ids).toHaveLength(31)
     expect(first.xy).toHaveLength(62)
     expect(first.xy.every((v) => v >= 0 && v <= 1)).toBe(true)
@@ -176,5 +189,32 @@ describe('EngineService over the contract', () => {
     await fs.access(thumb!)
     expect(await media.photoPath('00000000-0000-4000-8000-000000000000')).toBeNull()
     expect(media.roots()).toEqual([photos])
+  })
+
+  it('stops a rescan when asked, and reports it as stopped', async () => {
+    events.length = 0
+    let cancelled: Promise<unknown> | undefined
+    // Cancel from inside the run: when the engine says it is looking for photos.
+    const off = service.subscribe((e) => {
+      if (!cancelled && e.type === 'index' && e.state.running && e.state.message === 'Looking for photos')
+        cancelled = call('index.cancel')
+    })
+    expect(await call('index.start')).toEqual({ started: true })
+    const end = await waitFor(
+      'the rescan to end',
+      async () => events.find((e) => e.type === 'index' && !e.state.running),
+      60_000,
+    )
+    off()
+    expect(await cancelled).toEqual({ cancelled: true })
+    expect(end.type === 'index' && end.state.last).toEqual({
+      indexed: 0,
+      failed: 0,
+      seconds: 0,
+      error: 'Stopped.',
+    })
+    expect(await call('index.cancel')).toEqual({ cancelled: false })
+    const status = (await call('library.status')) as { photos: number; indexing: { running: boolean } }
+    expect(status).toMatchObject({ photos: 32, indexing: { running: false } })
   })
 })
