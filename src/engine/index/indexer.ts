@@ -8,6 +8,7 @@ import type { DecodedPhoto } from '../types.js'
 import { planScan } from '../scan/plan.js'
 import type { FoundFile } from '../scan/walk.js'
 import type { HeadManager } from '../head/head-manager.js'
+import { commitRows, failpoint } from '../library/failpoint.js'
 
 export interface IndexReport {
   /** Files decoded and stored this run (new, changed content, or embeddings computed). */
@@ -53,7 +54,7 @@ export interface IndexerDeps {
 const DECODE_CONCURRENCY = 3
 const EMBED_BATCH = 8
 /** Commit to the store after this many rows or this many milliseconds, whichever comes first. */
-const COMMIT_ROWS = 128
+const COMMIT_ROWS = commitRows(128)
 const COMMIT_MS = 2000
 
 const NOT_NEEDED = 'not needed'
@@ -207,6 +208,7 @@ export class Indexer {
         await this.deps.heads.project(rows)
         await store.upsert(rows)
         await store.patch(patches)
+        failpoint('index:after-commit')
       })
       return committing
     }

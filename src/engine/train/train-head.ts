@@ -19,6 +19,7 @@ import { arcfaceLoss, embedBatch, normaliseClassWeights, type ArcFaceModel } fro
 import { Adam } from './adam.js'
 import { matrixProducts, type Multiply } from './products.js'
 import { warmupLinearDecay } from './schedule.js'
+import { failpoint } from '../library/failpoint.js'
 
 /** Training data that cannot be trained on, with a message meant for the user. */
 export class TrainingDataError extends Error {
@@ -475,6 +476,7 @@ export async function trainHead(data: TrainingData, options: TrainOptions = {}):
       }
       history.push(event)
       options.onProgress?.(event)
+      failpoint('train:after-epoch')
     }
     // Unit class columns, so callers can use them as album centres directly.
     const { unit } = normaliseClassWeights(model)

@@ -29,26 +29,28 @@ afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true })
 })
 
-/** Runs one round in a child process and kills it with SIGKILL `delayMs` after it is ready. */
-async function runAndKill(round: number, delayMs: number): Promise<{ done: number; signal: string | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dbDir, String(round)], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+/**
+ * Runs one round in a child process that does `killAfter` operations, starts one more and kills itself
+ * with SIGKILL `turns` event-loop turns later (crash-child.ts): no timer decides where the kill lands.
+ */
+async function runAndKill(
+  round: number,
+  killAfter: number,
+  turns: number,
+): Promise<{ done: number; signal: string | null }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CHILD, dbDir, String(round), String(killAfter), String(turns)],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
   let stdout = ''
   let stderr = ''
-  let killTimer: NodeJS.Timeout | undefined
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString()
-    if (!killTimer && stdout.startsWith('ready\n'))
-      killTimer = setTimeout(() => child.kill('SIGKILL'), delayMs)
-  })
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
   const signal = await new Promise<string | null>((resolve, reject) => {
     child.on('error', reject)
     child.on('close', (_code, sig) => resolve(sig))
   })
-  clearTimeout(killTimer)
   if (!stdout.startsWith('ready\n')) throw new Error(`The child did not start:\n${stderr}`)
   const counts = stdout.split('\n').filter((l) => /^\d+$/.test(l))
   return { done: counts.length > 0 ? Number(counts.at(-1)) : 0, signal }
@@ -78,10 +80,13 @@ describe('kill -9 while albums change', () => {
     let model: Model = await actualModel()
     const progress: string[] = []
     for (let round = 1; round <= ROUNDS; round++) {
-      const delay = 150 + Math.floor(Math.random() * 900)
-      const { done, signal } = await runAndKill(round, delay)
-      // It really died in the middle of its work (it has 5,000 operations, far more than it can do in a second).
+      // 40 to 400 operations (the journal is compacted every ~8 KB, about every hundred), then 0 to 12
+      // event-loop turns into the next one: before its write, during it, after it, during a snapshot.
+      const killAfter = 40 + ((round * 137) % 361)
+      const turns = [0, 1, 2, 3, 4, 6, 8, 12][(round - 1) % 8]!
+      const { done, signal } = await runAndKill(round, killAfter, turns)
       expect(signal).toBe('SIGKILL')
+      expect(done).toBe(killAfter)
 
       // What the kill interrupted, for the log: a record half written, a snapshot half written.
       const journal = await fs
@@ -102,7 +107,7 @@ describe('kill -9 while albums change', () => {
       }
       expect(describeModel(actual)).toBe(describeModel(expected))
       progress.push(
-        `round ${round}: killed after ${delay} ms, ${done} acknowledged, ${applied} on disk` +
+        `round ${round}: killed ${turns} turns into operation ${done + 1}, ${done} acknowledged, ${applied} on disk` +
           (torn ? ', torn record cut off' : '') +
           (tmp ? ', during a snapshot' : ''),
       )
