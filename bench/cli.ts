@@ -250,7 +250,8 @@ export async function benchIndexing(cache: string, log: Log): Promise<Json> {
 /**
  * A library of `files` rows whose files exist unchanged: a few hundred distinct photos indexed for real (so
  * the head is fitted on real features), then hard links to one small JPEG up to `files`, whose rows are
- * written with the store directly (indexing them would only copy that photo's row each time).
+ * written with the store directly, as copies of an indexed photo's row (indexing them would only copy that
+ * row each time, after reading and hashing the file).
  */
 async function rescanLibrary(
   cache: string,
@@ -272,9 +273,14 @@ async function rescanLibrary(
     const first = await engine.index([root])
     if (first.indexed !== real) throw new Error(`indexed ${first.indexed} of ${real}`)
     const [template] = await engine.store.query(`status = 'ok'`, undefined, 1)
-    const source = path.join(base, 'link-source.jpg')
+    // One small JPEG, linked from every path; a file takes at most 65,000 links (ext4), so a copy per 50,000.
     const [seed] = await listSeedPhotos()
-    await fs.writeFile(source, await sharp(seed!).resize(64, 48).jpeg({ quality: 85 }).toBuffer())
+    const jpeg = await sharp(seed!).resize(64, 48).jpeg({ quality: 85 }).toBuffer()
+    const sources: string[] = []
+    for (let s = 0; s * 50_000 < files; s++) {
+      sources.push(path.join(base, `link-source-${s}.jpg`))
+      await fs.writeFile(sources[s]!, jpeg)
+    }
     log(`rescan library: ${files - real} hard links and their rows`)
     const perFolder = 500
     let rows = []
@@ -282,7 +288,7 @@ async function rescanLibrary(
       const folder = path.join(root, 'links', String(Math.floor(i / perFolder)).padStart(3, '0'))
       if (i % perFolder === 0 || i === real) await fs.mkdir(folder, { recursive: true })
       const file = path.join(folder, `img-${String(i).padStart(6, '0')}.jpg`)
-      await fs.link(source, file)
+      await fs.link(sources[Math.floor(i / 50_000)]!, file)
       const st = await fs.stat(file)
       rows.push({
         ...template!,
