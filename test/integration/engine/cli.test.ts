@@ -42,7 +42,9 @@ describe('tessera CLI', () => {
     const r = JSON.parse(res.stdout)
     expect(r).toMatchObject({ metric: 'mP@5', photos: 104, classes: 5 })
     expect(Object.keys(r.embedding.perClass)).toEqual(['Dog', 'Food', 'Garment', 'Location', 'Vehicle'])
-    // Measured 0.925 (head) and 0.915 (backbone); a floor that catches a broken pipeline or head.
+    // Measured 0.967 (head) and 0.971 (backbone) here, the same run to run; a step of one query's P@5 is
+    // 0.002, and moving the features by one int8 step (another CPU) leaves it unchanged. 0.88 catches a
+    // broken pipeline or head; the head may trail the backbone by 0.004 here, 0.02 allowed.
     expect(r.embedding.mpAtK).toBeGreaterThan(0.88)
     expect(r.embedding.mpAtK).toBeGreaterThanOrEqual(r.backbone.mpAtK - 0.02)
     expect(r.head).toMatch(/^pca-/)
@@ -56,6 +58,7 @@ describe('tessera CLI', () => {
     const hits = JSON.parse(res.stdout) as Array<{ path: string; score: number }>
     expect(hits).toHaveLength(5)
     expect(hits.map((h) => h.path)).not.toContain(dog) // the query photo itself is excluded
+    // Measured 5 of 5 (scores 0.71…0.58); one miss allowed.
     expect(hits.filter((h) => h.path.includes(`${path.sep}Dog${path.sep}`)).length).toBeGreaterThanOrEqual(4)
     for (let i = 1; i < hits.length; i++) expect(hits[i]!.score).toBeLessThanOrEqual(hits[i - 1]!.score)
 
@@ -69,7 +72,7 @@ describe('tessera CLI', () => {
       (await runCli(['similar', outside, '--library', library, '-k', '3', '--json'])).stdout,
     )
     expect(near[0].path).toBe(path.join(SEED, 'Vehicle', 'v1.jpeg'))
-    expect(near[0].score).toBeGreaterThan(0.9)
+    expect(near[0].score).toBeGreaterThan(0.9) // measured 0.986; the next photo scores 0.62
     const filtered = JSON.parse(
       (
         await runCli([
@@ -120,7 +123,7 @@ describe('tessera CLI', () => {
       majority += Math.max(...counts.values())
     }
     expect(grouped + ungrouped).toBe(104)
-    expect(majority / grouped).toBeGreaterThan(0.8)
+    expect(majority / grouped).toBeGreaterThan(0.8) // measured 1.0 (78 photos in 11 groups)
   })
 
   it('records every bad input with a plain reason, keeps going, and exits 1', async () => {

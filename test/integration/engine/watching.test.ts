@@ -11,9 +11,9 @@ let engine: Engine
 let watcher: LibraryWatcher | undefined
 let batches: number
 
-async function start(polling: boolean) {
+async function start(polling: boolean, stableMs = 400) {
   await engine.updateSettings({ polling })
-  watcher = await engine.watch({ stableMs: 400, quietMs: 300, onBatch: () => batches++ })
+  watcher = await engine.watch({ stableMs, quietMs: 300, onBatch: () => batches++ })
 }
 
 beforeEach(async () => {
@@ -74,16 +74,20 @@ describe.each([
 
 describe('watching', () => {
   it('does not read a file before it is completely written', async () => {
-    await start(false)
+    // A file is read once its size has not changed for 2.5 s (stableMs); batches close after 0.3 s of
+    // quiet. The check below sits 0.5 s before the earliest moment the file may be read, so a stalled
+    // event loop cannot flip it (it sat 0.1 s away with a 0.4 s stableMs).
+    await start(false, 2500)
     const source = await fs.readFile((await seedPhotos(2))[1]!)
     const target = path.join(photosDir, 'slow copy.jpg')
     const handle = await fs.open(target, 'w')
     const half = Math.floor(source.length / 2)
     await handle.write(source, 0, half)
-    // Still being written, longer than the quiet period: nothing may be recorded yet.
-    await new Promise((r) => setTimeout(r, 300))
+    // Still being written after 1 s: a watcher that only waited for quiet would have read it at 0.3 s.
+    await new Promise((r) => setTimeout(r, 1000))
     await handle.write(source, half, source.length - half)
-    await new Promise((r) => setTimeout(r, 200))
+    // At 3 s, 2 s after the last write: still not read (it may be read from 3.5 s on).
+    await new Promise((r) => setTimeout(r, 2000))
     expect(await row(target)).toBeUndefined()
     await handle.close()
     const done = await waitFor('the completed file', async () => row(target))

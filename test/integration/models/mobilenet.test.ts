@@ -111,7 +111,8 @@ describe('ImageEmbedder on MobileNetV2', () => {
     const [codes] = await embedder.embed([await modelInput(path.join(PHOTOS, 'Dog', 'd1.jpeg'))])
     expect(codes).toBeInstanceOf(Uint8Array)
     expect(codes!.length).toBe(1280)
-    // A real pooled feature: many distinct, mostly non-zero activations.
+    // A real pooled feature: many distinct, mostly non-zero activations (measured: 126 distinct codes,
+    // 1229 of 1280 non-zero).
     expect(new Set(codes).size).toBeGreaterThan(20)
     expect(codes!.filter((c) => c > 0).length).toBeGreaterThan(640)
   })
@@ -147,6 +148,8 @@ describe('ImageEmbedder on MobileNetV2', () => {
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+    // Measured 0.689 against 0.518 (a gap of 0.170 for a floor of 0.1); one int8 step on the codes moves
+    // a cosine by about 0.001.
     expect(mean(same)).toBeGreaterThan(mean(other) + 0.1)
     // And for every photo, its nearest other photo is of its own class.
     for (const [i, a] of features.entries()) {
