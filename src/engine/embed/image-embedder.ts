@@ -6,7 +6,7 @@ import path from 'node:path'
 import type { FeatureExtractor } from '../ports.js'
 import type { FeatureCodec, ModelManifest, ProviderAttempt, ProviderName } from '../types.js'
 import { createPixelNormaliser, type PixelNormaliser } from './pixels.js'
-import { createSession, sessionOptions } from './session.js'
+import { chooseProvider, cpuFailure, sessionOptions } from './session.js'
 import { WorkerSession } from './worker-session.js'
 
 export interface ImageEmbedderOptions {
@@ -38,6 +38,21 @@ export function decodeFeature(
   if (!out) return floats
   out.set(floats, offset)
   return out
+}
+
+/** Throws when the model lacks the manifest's input or output. */
+function checkNames(
+  session: { inputNames: readonly string[]; outputNames: readonly string[] },
+  v: ModelManifest['visual'],
+  packDir: string,
+): void {
+  const problems: string[] = []
+  if (!session.inputNames.includes(v.inputName))
+    problems.push(`no input "${v.inputName}" (it has ${session.inputNames.join(', ')})`)
+  if (!session.outputNames.includes(v.outputName))
+    problems.push(`no output "${v.outputName}" (it has ${session.outputNames.join(', ')})`)
+  if (problems.length > 0)
+    throw new Error(`${v.file} in ${packDir} does not match its manifest: ${problems.join('; ')}.`)
 }
 
 export class ImageEmbedder implements FeatureExtractor {
@@ -72,23 +87,33 @@ export class ImageEmbedder implements FeatureExtractor {
   ): Promise<ImageEmbedder> {
     const v = manifest.visual
     const modelPath = path.join(packDir, v.file)
-    // Provider fallback runs here, so the attempts (and why each failed) are known; the chosen provider's
-    // session is then recreated in the worker that will run it (see worker-session.ts).
-    const probe = await createSession(modelPath, {
+    // Provider fallback runs here, so the attempts (and why each failed) are known. A GPU provider is probed
+    // with a session here, then recreated in the worker that will run it (see worker-session.ts); the CPU
+    // gets its one session straight in the worker (a probing session cost a second model load at start-up).
+    const choice = await chooseProvider(modelPath, {
       preference: opts.providers ?? ['cpu'],
       threads: opts.threads,
     })
-    const { provider, attempts } = probe
-    const problems: string[] = []
-    if (!probe.session.inputNames.includes(v.inputName))
-      problems.push(`no input "${v.inputName}" (it has ${probe.session.inputNames.join(', ')})`)
-    if (!probe.session.outputNames.includes(v.outputName))
-      problems.push(`no output "${v.outputName}" (it has ${probe.session.outputNames.join(', ')})`)
-    await probe.session.release()
-    if (problems.length > 0) {
-      throw new Error(`${v.file} in ${packDir} does not match its manifest: ${problems.join('; ')}.`)
+    const { provider, attempts } = choice
+    if (choice.session) {
+      try {
+        checkNames(choice.session, v, packDir)
+      } finally {
+        await choice.session.release()
+      }
     }
-    const session = await WorkerSession.open(modelPath, sessionOptions(provider, opts.threads))
+    let session: WorkerSession
+    try {
+      session = await WorkerSession.open(modelPath, sessionOptions(provider, opts.threads))
+    } catch (err) {
+      throw provider === 'cpu' && !choice.session ? cpuFailure(modelPath, choice, err) : err
+    }
+    try {
+      checkNames(session, v, packDir)
+    } catch (err) {
+      await session.release()
+      throw err
+    }
     return new ImageEmbedder(session, manifest, provider, attempts)
   }
 

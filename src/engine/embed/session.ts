@@ -76,10 +76,49 @@ export async function createSession(
   model: string | Uint8Array,
   opts: CreateSessionOptions,
 ): Promise<CreatedSession> {
+  const { session, provider, attempts } = await probeProviders(model, opts, true)
+  return { session: session!, provider, attempts }
+}
+
+export interface ProviderChoice {
+  provider: ProviderName
+  attempts: ProviderAttempt[]
+  /** The probing session of a GPU provider that worked; null when the choice is the CPU (not probed). */
+  session: InferenceSession | null
+}
+
+/**
+ * The provider fallback of createSession without a session for the CPU: the CPU provider is part of
+ * onnxruntime itself, so the caller creates its one session where it will run (a worker), instead of a
+ * probing one here first. GPU providers are still probed: only trying one says whether its libraries load.
+ * If the caller's CPU session then fails, {@link cpuFailure} gives the SessionError createSession would have.
+ */
+export function chooseProvider(
+  model: string | Uint8Array,
+  opts: CreateSessionOptions,
+): Promise<ProviderChoice> {
+  return probeProviders(model, opts, false)
+}
+
+/** The SessionError for a CPU session that could not be created after {@link chooseProvider} chose the CPU. */
+export function cpuFailure(model: string | Uint8Array, choice: ProviderChoice, err: unknown): SessionError {
+  const reason = errorText(err)
+  const attempts = choice.attempts.map((a) =>
+    a.provider === 'cpu' ? { provider: a.provider, ok: false, reason } : a,
+  )
+  const where = typeof model === 'string' ? model : 'the model'
+  return new SessionError(`Cannot load ${where}: ${reason}`, attempts)
+}
+
+async function probeProviders(
+  model: string | Uint8Array,
+  opts: CreateSessionOptions,
+  probeCpu: boolean,
+): Promise<ProviderChoice> {
   const platform = opts.platform ?? process.platform
   const order = [...new Set<ProviderName>([...opts.preference.filter((p) => p !== 'cpu'), 'cpu'])]
   const attempts: ProviderAttempt[] = []
-  let chosen: CreatedSession | undefined
+  let chosen: ProviderChoice | undefined
 
   for (const provider of order) {
     if (chosen) {
@@ -89,6 +128,11 @@ export async function createSession(
     const only = PLATFORM_ONLY[provider]
     if (only && platform !== only.platform) {
       attempts.push({ provider, ok: false, reason: only.reason })
+      continue
+    }
+    if (provider === 'cpu' && !probeCpu) {
+      attempts.push({ provider, ok: true, reason: 'used' })
+      chosen = { session: null, provider, attempts }
       continue
     }
     const options = sessionOptions(provider, opts.threads)

@@ -141,18 +141,9 @@ export class Indexer {
     libraryRows: readonly IndexState[] = scopeRows,
   ): Promise<IndexReport> {
     const { store, signal } = this.deps
-    // An unchanged rescan must stay cheap: the inference session is only created when there is work for
-    // it, or when the pack is missing (to install it, so pending embeddings get computed).
     let model = await this.deps.installedModel()
-    let plan = planScan(scopeRows, found, model)
+    const plan = planScan(scopeRows, found, model)
     const needsWork = plan.reembed.length + plan.changed.length + plan.fresh.length > 0
-    const extractorResult: ExtractorResult =
-      model === null || needsWork ? await this.deps.extractor() : { ok: false, reason: NOT_NEEDED }
-    const extractor = extractorResult.ok ? extractorResult.extractor : null
-    if (extractor && extractor.model !== model) {
-      model = extractor.model
-      plan = planScan(scopeRows, found, model)
-    }
     const report: IndexReport = {
       indexed: 0,
       unchanged: plan.unchanged.length,
@@ -163,8 +154,7 @@ export class Indexer {
       decoded: 0,
       failed: [],
       pending: 0,
-      pendingReason:
-        extractorResult.ok || extractorResult.reason === NOT_NEEDED ? null : extractorResult.reason,
+      pendingReason: null,
     }
     const stillFailing = plan.unchanged.filter((r) => r.status === 'failed').map((r) => r.id)
     for (const row of await store.get(stillFailing)) {
@@ -187,10 +177,42 @@ export class Indexer {
       ...plan.changed.map(({ row, file }) => ({ file, row, id: row.id })),
       ...plan.fresh.map((file) => ({ file })),
     ]
-    const total = jobs.length
     let done = 0
-    const progress = (p?: string) => this.deps.onProgress?.({ phase: 'index', done, total, path: p })
+    const progress = (p?: string) =>
+      this.deps.onProgress?.({ phase: 'index', done, total: jobs.length, path: p })
     progress()
+
+    // An unchanged rescan must stay cheap: the inference session is only created when there is work for
+    // it, or when the pack is missing (to install it, so pending embeddings get computed). Opening it (and
+    // installing the pack on first use) overlaps the first decodes instead of delaying them; what depends on
+    // the model waits for `settled`.
+    let extractor: FeatureExtractor | null = null
+    // The model input size the decodes use until the extractor is known (every pack we ship uses 224); a
+    // photo decoded at another size is decoded again once it is.
+    let inputSize = 224
+    let openError: unknown = null
+    const ready = (
+      model === null || needsWork
+        ? this.deps.extractor()
+        : Promise.resolve<ExtractorResult>({ ok: false, reason: NOT_NEEDED })
+    ).then((result) => {
+      extractor = result.ok ? result.extractor : null
+      if (!result.ok && result.reason !== NOT_NEEDED) report.pendingReason = result.reason
+      if (extractor) inputSize = extractor.inputSize
+      if (extractor && extractor.model !== model) {
+        // Rows embedded with another model (or none) now need this one: more jobs for the same run.
+        model = extractor.model
+        const queued = new Set(jobs.flatMap((j) => (j.row ? [j.row.id] : [])))
+        const again = planScan(scopeRows, found, model)
+        for (const { row, file } of again.reembed)
+          if (!queued.has(row.id)) jobs.push({ file, row, id: row.id })
+        report.unchanged = again.unchanged.filter((r) => !queued.has(r.id)).length
+        progress()
+      }
+    })
+    // Settles either way: a failure to open stops the workers, and is thrown once they have stopped.
+    ready.catch((error: unknown) => void (openError = error ?? new Error('The model could not be opened.')))
+    const settled = ready.catch(() => undefined)
 
     const pendingRows: PhotoRow[] = []
     const pendingPatches: Array<Partial<PhotoRow> & { id: string }> = []
@@ -239,6 +261,8 @@ export class Indexer {
       const hash = createHash('sha256').update(bytes).digest('hex')
 
       // Same content as before (only touched): keep everything, note the new size/mtime.
+      if (job.row) await settled
+      if (openError) return
       const wasUsable = job.row?.status === 'ok' || job.row?.status === 'trashed'
       if (job.row && job.row.hash === hash && wasUsable && job.row.featureModel === model) {
         pendingPatches.push({ id: job.row.id, size: file.size, mtimeMs: file.mtimeMs, status: 'ok' })
@@ -260,7 +284,11 @@ export class Indexer {
           return finish()
         }
         // An exact copy of a photo already decoded with the current model: reuse what was computed.
-        const twinId = model ? decodedByHash.get(hash) : undefined
+        let twinId: string | undefined
+        if (decodedByHash.has(hash)) {
+          await settled
+          twinId = model ? decodedByHash.get(hash) : undefined
+        }
         const twin = twinId ? (await store.get([twinId]))[0] : undefined
         if (twin && twin.featureModel === model) {
           pendingRows.push({
@@ -279,10 +307,12 @@ export class Indexer {
       let decoded: DecodedPhoto
       try {
         report.decoded++
-        decoded = await this.deps.decoder.decode(bytes, {
-          inputSize: extractor?.inputSize ?? 224,
-          name: path.basename(file.path),
-        })
+        const size = inputSize
+        decoded = await this.deps.decoder.decode(bytes, { inputSize: size, name: path.basename(file.path) })
+        await settled
+        if (openError) return
+        if (inputSize !== size)
+          decoded = await this.deps.decoder.decode(bytes, { inputSize, name: path.basename(file.path) })
       } catch (error) {
         const { code, reason } = errorInfo(error)
         pendingRows.push(failedRow(id, file, hash, code, reason))
@@ -316,13 +346,17 @@ export class Indexer {
       }
     }
 
-    const embedding = extractor ? embedLoop(extractor) : Promise.resolve()
+    const embedding = settled.then(() => (extractor ? embedLoop(extractor) : undefined))
     let next = 0
-    const workers = Array.from({ length: Math.min(DECODE_CONCURRENCY, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        if (signal?.aborted) return
-        await handle(jobs[next++]!)
-        await commit(false)
+    const workers = Array.from({ length: DECODE_CONCURRENCY }, async () => {
+      for (;;) {
+        while (next < jobs.length) {
+          if (signal?.aborted || openError) return
+          await handle(jobs[next++]!)
+          await commit(false)
+        }
+        await settled // the job list is final once the model is known
+        if (next >= jobs.length) return
       }
     })
     try {
@@ -331,6 +365,7 @@ export class Indexer {
       toEmbed.close()
       await embedding
     }
+    if (openError) throw openError
     await commit(true)
     signal?.throwIfAborted()
 
