@@ -32,7 +32,8 @@ import type {
 export const FAKE_PACK = 'mobilenetv2-12-int8'
 export const FAKE_MODEL = `${FAKE_PACK}@fake`
 export const FEATURE_DIM = 96
-const INPUT_SIZE = 8
+/** The size every shipped pack uses (the indexer decodes at it before the extractor is open). */
+const INPUT_SIZE = 224
 
 /** Row-major products in plain JS (the port's shape; MatMul's class type needs the one cast). */
 export function fakeMatMul(): MatMul & { calls: number; closed: boolean } {
