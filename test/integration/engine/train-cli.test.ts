@@ -67,14 +67,15 @@ describe('albums, training and suggestions from the CLI', () => {
     for (const h of hits) expect(labelled.has(h.path)).toBe(false)
     expect(
       hits.filter((h) => h.path.includes(`${path.sep}Vehicle${path.sep}`)).length,
-    ).toBeGreaterThanOrEqual(4)
+    ).toBeGreaterThanOrEqual(4) // measured 5 of 5
   })
 
   it('trains a head, reports held-out mP@5 before and after, and uses it only when accepted', async () => {
     const before = [...(await headsCarried())]
     const dry = JSON.parse((await runCli(['train', '--library', library, '--json', '-q'])).stdout)
     expect(dry).toMatchObject({ accepted: false, albums: 5 })
-    expect(dry.after['mP@5']).toBeGreaterThanOrEqual(dry.before['mP@5'] - 0.02) // seed-5class is already easy
+    // Measured 0.577 → 0.913 here; the assertion only asks that training does not make it worse.
+    expect(dry.after['mP@5']).toBeGreaterThanOrEqual(dry.before['mP@5'] - 0.02)
     expect([...(await headsCarried())]).toEqual(before)
 
     const accepted = JSON.parse(

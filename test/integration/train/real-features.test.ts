@@ -31,12 +31,21 @@ async function evalSplit(set: string) {
 }
 
 describe('training on real backbone features', () => {
-  it('flowers17-40: the trained head gains at least 0.12 held-out mP@5 over the library head', async () => {
+  /**
+   * Measured gain (test/integration/train/measure-variation.ts): 0.1153 here (0.853 → 0.968), the same in
+   * three runs; 0.122 where it was tuned (another CPU). Moving the features by one int8 step, as another
+   * CPU's kernels do, on 10 % or 50 % of the coordinates (3 draws each) gave 0.112…0.118. The floor sits
+   * 0.022 below the lowest of these, three times the largest machine-to-machine difference seen (0.007),
+   * and still fails a training that gains only three quarters of what it does.
+   */
+  it('flowers17-40: the trained head gains at least 0.09 held-out mP@5 over the library head', async () => {
     const t = await evalSplit('flowers17-40')
     expect(t.heldOutPhotos).toBe(340)
-    expect(t.gain).toBeGreaterThanOrEqual(0.12)
+    expect(t.gain).toBeGreaterThanOrEqual(0.09)
   })
 
+  // Measured: +0.071 here (0.910 → 0.980), the same in three runs; +0.067…+0.071 with the features moved by
+  // one int8 step. One held-out photo's P@5 is worth 0.004 of the mean.
   it('seed-5class: already easy, the trained head does not make it worse', async () => {
     const t = await evalSplit('seed-5class')
     expect(t.after['mP@5']).toBeGreaterThanOrEqual(t.before['mP@5'] - 0.01)
