@@ -135,6 +135,7 @@ function evalText(r: EvalReport): string {
       `  held-out mP@5 ${pct(t.before['mP@5'])} → ${pct(t.after['mP@5'])} (${t.gain >= 0 ? '+' : ''}${pct(t.gain)}) on ${t.heldOutPhotos} photos the head never saw`,
     )
   }
+  if (r.reusedFeatures > 0) lines.push(`features of ${r.reusedFeatures} photos reused from the library`)
   const mixed = r.embedding.confusions.slice(0, 5)
   if (mixed.length > 0)
     lines.push('most confused:', ...mixed.map((c) => `  ${c.query} → ${c.retrieved}: ${c.count}`))
@@ -443,18 +444,25 @@ export function buildProgram(setExit: (code: number) => void): Command {
       ) => {
         const opts = g()
         const progress = new ProgressPrinter(process.stderr, opts.quiet)
-        const [{ Engine }, { evaluateFolder }] = await Promise.all([
+        const [{ Engine }, { createEngine }, { nodeAdapters }, { evaluateFolder }] = await Promise.all([
           import('../engine/engine.js'),
+          import('../engine/create-engine.js'),
+          import('../engine/adapters/node-adapters.js'),
           import('../engine/eval/evaluate-folder.js'),
         ])
         const providers = parseProviders(opts.providers)
         try {
           // A temporary library for the folder alone; the current library (--library, TESSERA_LIBRARY)
-          // only lends its model, and is never opened for writing.
+          // lends its model and stored features, and is only ever opened read-only.
           const source = opts.library ?? process.env.TESSERA_LIBRARY
           const report = await evaluateFolder(folder, {
-            open: (libraryDir) => Engine.open({ libraryDir, providers, onProgress: progress.event }),
+            open: (libraryDir, wrap) =>
+              createEngine(
+                { libraryDir, providers, onProgress: progress.event },
+                wrap(nodeAdapters(process.env)),
+              ),
             sourceLibrary: source ? resolveLibraryDir(source) : undefined,
+            openSource: (libraryDir) => Engine.open({ libraryDir, readOnly: true }),
             trainSplit: cmd.trainSplit,
             train: { epochs: cmd.epochs, margin: cmd.margin, scale: cmd.scale },
           })

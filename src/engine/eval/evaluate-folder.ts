@@ -1,12 +1,20 @@
 /**
  * `tessera eval`: scores retrieval on a labelled folder (every subfolder is a class) with the GUIE metric,
- * leave-one-out, in a temporary library built for that folder alone and removed afterwards. The user's
- * library is never changed: when one is given, only its settings and model pack are read, so the folder is
- * evaluated with the model that library uses. Labels come only from the folder's subfolders.
+ * leave-one-out, in a temporary library built for that folder alone and removed afterwards. Labels come
+ * only from the folder's subfolders.
  *
- * The engine is not imported here: the caller passes `open`, which opens a library (`Engine.open` in the
- * CLI), so evaluation sits below the engine instead of beside it.
+ * The user's library, when one is given, is only read, never changed: its settings (the model it uses), its
+ * model pack (copied), and the stored features of photos whose content (sha256) matches a file of the
+ * folder, computed with that model. Those photos are not decoded nor embedded again: the temporary
+ * library's decoder hands the indexer a stand-in for them, and its feature extractor answers the stand-in
+ * with the stored feature, bytes for bytes what the extractor would compute. The rest is decoded and
+ * embedded as usual. So the temporary library, its head and the scores are the same either way; only the
+ * time differs.
+ *
+ * The engine is not imported here: the caller passes `open` (the CLI: `createEngine` with the node
+ * adapters) and `openSource`, so evaluation sits below the engine instead of beside it.
  */
+import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -15,9 +23,11 @@ import { normalizeRows, type Head } from '../head/head.js'
 import { libraryLayout } from '../library/paths.js'
 import { defaultSettings, loadSettings, saveSettings } from '../library/settings.js'
 import type { MatMul } from '../linalg/ort-matmul.js'
+import type { FeatureExtractor, FeatureExtractorFactory, PhotoDecoder } from '../ports.js'
+import { walkRoots } from '../scan/walk.js'
 import { trainAndCompare } from '../personalize/train-and-compare.js'
 import type { TrainOptions } from '../train/train-head.js'
-import type { PhotoRow } from '../store/photo-store.js'
+import { sqlString, type PhotoRow } from '../store/photo-store.js'
 import { meanPrecisionAtK, type RetrievalScore } from './retrieval-metric.js'
 
 /** What evaluation needs of an open library (an `Engine` has all of it). */
@@ -32,11 +42,28 @@ export interface EvalLibrary {
   close(): Promise<void>
 }
 
+/** The adapters evaluation wraps to reuse stored features. */
+export interface EvalAdapters {
+  decoder: PhotoDecoder
+  featureExtractor: FeatureExtractorFactory
+}
+
+/** Applied by `open` to the adapters of the temporary library. */
+export type WrapAdapters = <A extends EvalAdapters>(adapters: A) => A
+
+/** What evaluation reads from the user's library (opened read-only). */
+export interface SourceLibrary {
+  readonly store: { query(where: string): Promise<PhotoRow[]> }
+  close(): Promise<void>
+}
+
 export interface EvalOptions {
-  /** Opens (creating it) the library in `libraryDir`; evaluation opens only its temporary library. */
-  open: (libraryDir: string) => Promise<EvalLibrary>
-  /** The user's library: its model (and installed pack) are used. Read only, never written. */
+  /** Creates and opens the temporary library in `libraryDir`, its adapters passed through `wrap`. */
+  open: (libraryDir: string, wrap: WrapAdapters) => Promise<EvalLibrary>
+  /** The user's library: its model (and installed pack) are used, its stored features reused. Never written. */
   sourceLibrary?: string
+  /** Opens `sourceLibrary` read-only (only called when it holds a photo table). */
+  openSource?: (libraryDir: string) => Promise<SourceLibrary>
   /** Train a head on this fraction of each class and score the rest before and after. */
   trainSplit?: number
   train?: TrainOptions
@@ -68,6 +95,8 @@ export interface EvalReport {
     seconds: number
   }
   failed: Array<{ path: string; reason: string }>
+  /** Photos whose features came from the given library instead of being computed (0 without one). */
+  reusedFeatures: number
   seconds: number
 }
 
@@ -88,8 +117,8 @@ export function labelledRows(folder: string, rows: PhotoRow[]): Array<{ row: Pho
  * Prepares an empty temporary library that uses the source library's model: its settings (model and
  * providers only, no roots, no head) and a copy of its installed pack, if any. Reads the source only.
  */
-async function prepareTemporary(dir: string, source: string | undefined): Promise<void> {
-  if (source === undefined) return
+async function prepareTemporary(dir: string, source: string | undefined): Promise<string | null> {
+  if (source === undefined) return null
   const from = libraryLayout(path.resolve(source))
   const to = libraryLayout(dir)
   const settings = await loadSettings(from.settings)
@@ -104,6 +133,129 @@ async function prepareTemporary(dir: string, source: string | undefined): Promis
     () => false,
   )
   if (installed) await fs.cp(pack, path.join(to.packs, settings.model), { recursive: true })
+  return settings.model
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+
+/** Content hash → feature model (with its version) → stored feature. */
+type StoredFeatures = Map<string, Map<string, Uint8Array>>
+
+/** Stored features of the source library's photos whose content matches a file of `folder`. */
+async function storedFeatures(
+  folder: string,
+  scratch: string,
+  options: EvalOptions,
+): Promise<StoredFeatures> {
+  const found: StoredFeatures = new Map()
+  const source = options.sourceLibrary && path.resolve(options.sourceLibrary)
+  if (!source || !options.openSource) return found
+  const hasTable = await fs.stat(libraryLayout(source).db).then(
+    () => true,
+    () => false,
+  )
+  if (!hasTable) return found
+  const { files } = await walkRoots([folder], scratch)
+  const hashes: string[] = []
+  for (const file of files) {
+    if (!file.statError) hashes.push(sha256(await fs.readFile(file.path).catch(() => new Uint8Array(0))))
+  }
+  if (hashes.length === 0) return found
+  const library = await options.openSource(source)
+  try {
+    for (let i = 0; i < hashes.length; i += 500) {
+      const list = hashes
+        .slice(i, i + 500)
+        .map(sqlString)
+        .join(', ')
+      const rows = await library.store.query(`status = 'ok' AND hash IN (${list})`)
+      for (const row of rows) {
+        if (!row.hash || !row.feature || !row.featureModel) continue
+        const byModel = found.get(row.hash) ?? new Map<string, Uint8Array>()
+        byModel.set(row.featureModel, Uint8Array.from(row.feature))
+        found.set(row.hash, byModel)
+      }
+    }
+  } finally {
+    await library.close()
+  }
+  return found
+}
+
+/**
+ * Adapters that take `stored` features instead of decoding and embedding those photos (see the file
+ * comment). The decoder hands the indexer a stand-in for a photo with stored features; the extractor
+ * answers it with the stored feature of the model it runs, or, when there is none for that model, decodes
+ * the kept bytes then and embeds them. `reused` counts the stored features used.
+ */
+function reuseFeatures(stored: StoredFeatures, reused: { count: number }): WrapAdapters {
+  return <A extends EvalAdapters>(adapters: A): A => {
+    if (stored.size === 0) return adapters
+    type StandIn = {
+      byModel: Map<string, Uint8Array>
+      file: Buffer
+      opts: { inputSize: number; name: string }
+    }
+    const standIns = new WeakMap<Uint8Array, StandIn>()
+    const decoder: PhotoDecoder = {
+      read: (file) => adapters.decoder.read(file),
+      async decode(file, opts) {
+        const byModel = stored.get(sha256(file))
+        if (!byModel) return adapters.decoder.decode(file, opts)
+        const modelInput = new Uint8Array(0)
+        standIns.set(modelInput, { byModel, file, opts })
+        // Nothing of this reaches the score: only the feature does (a throwaway library's thumbnail,
+        // fingerprints and metadata).
+        return {
+          format: path.extname(opts.name).slice(1).toLowerCase(),
+          width: 0,
+          height: 0,
+          modelInput,
+          thumbnail: Buffer.alloc(0),
+          phash: '0'.repeat(16),
+          dhash: '0'.repeat(16),
+          metadata: { takenAt: null, cameraMake: null, cameraModel: null, gps: null, orientation: 1 },
+        }
+      },
+    }
+    const featureExtractor: FeatureExtractorFactory = async (opts) => {
+      const result = await adapters.featureExtractor(opts)
+      if (!result.ok) return result
+      const inner = result.extractor
+      const extractor: FeatureExtractor = {
+        model: inner.model,
+        inputSize: inner.inputSize,
+        dim: inner.dim,
+        codec: inner.codec,
+        provider: inner.provider,
+        attempts: inner.attempts,
+        async embed(inputs) {
+          const out: Array<Uint8Array | null> = []
+          const toCompute: Uint8Array[] = []
+          for (const input of inputs) {
+            const standIn = standIns.get(input)
+            const feature = standIn?.byModel.get(inner.model)
+            if (feature) {
+              reused.count++
+              out.push(feature)
+              continue
+            }
+            out.push(null)
+            // No stored feature for this model after all: decode it now.
+            toCompute.push(
+              standIn ? (await adapters.decoder.decode(standIn.file, standIn.opts)).modelInput : input,
+            )
+          }
+          const fresh = toCompute.length > 0 ? await inner.embed(toCompute) : []
+          let next = 0
+          return out.map((feature) => feature ?? fresh[next++]!)
+        },
+        close: () => inner.close(),
+      }
+      return { ok: true, extractor }
+    }
+    return { ...adapters, decoder, featureExtractor }
+  }
 }
 
 /** Indexes `folder` into a temporary library and scores retrieval on it; see the file comment. */
@@ -117,10 +269,12 @@ export async function evaluateFolder(folder: string, options: EvalOptions): Prom
     throw new Error(`${folder} needs at least two subfolders (one per class) to evaluate retrieval.`)
   const libraryDir = await fs.mkdtemp(path.join(options.tmpDir ?? os.tmpdir(), 'tessera-eval-'))
   try {
-    await prepareTemporary(libraryDir, options.sourceLibrary)
-    const library = await options.open(libraryDir)
+    const model = await prepareTemporary(libraryDir, options.sourceLibrary)
+    const stored: StoredFeatures = model ? await storedFeatures(abs, libraryDir, options) : new Map()
+    const reused = { count: 0 }
+    const library = await options.open(libraryDir, reuseFeatures(stored, reused))
     try {
-      return await score(abs, library, options, started)
+      return { ...(await score(abs, library, options, started)), reusedFeatures: reused.count }
     } finally {
       await library.close()
     }
@@ -134,7 +288,7 @@ async function score(
   library: EvalLibrary,
   options: EvalOptions,
   started: number,
-): Promise<EvalReport> {
+): Promise<Omit<EvalReport, 'reusedFeatures'>> {
   const summary = await library.index([abs])
   if (summary.pendingReason) throw new Error(`No embeddings to evaluate: ${summary.pendingReason}`)
   const rows = labelledRows(abs, await library.store.query(`status = 'ok'`))
