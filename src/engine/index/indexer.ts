@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID, webcrypto } from 'node:crypto'
 import path from 'node:path'
 import type { ExtractorResult, FeatureExtractor, PhotoDecoder, ProgressEvent } from '../ports.js'
 import type { IndexState, PhotoRow } from '../store/photo-store.js'
@@ -64,6 +64,14 @@ function errorInfo(error: unknown): { code: string; reason: string } {
   if (typeof e.reason === 'string')
     return { code: typeof e.code === 'string' ? e.code : 'corrupt', reason: e.reason }
   return { code: 'corrupt', reason: `The file could not be decoded: ${String(e.message ?? error)}` }
+}
+
+/**
+ * SHA-256 of the file, in hex. WebCrypto hashes on libuv's thread pool, so the 2–5 ms a camera photo takes
+ * stay off the event loop that feeds the decoders and the inference worker.
+ */
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex')
 }
 
 function emptyRow(id: string, file: FoundFile): PhotoRow {
@@ -258,7 +266,7 @@ export class Indexer {
         report.failed.push({ path: file.path, reason })
         return finish()
       }
-      const hash = createHash('sha256').update(bytes).digest('hex')
+      const hash = await sha256Hex(bytes)
 
       // Same content as before (only touched): keep everything, note the new size/mtime.
       if (job.row) await settled
