@@ -155,7 +155,7 @@ function connect(options: WebSocket.ClientOptions = { origin: origin() }, target
 
 function nextMessage(ws: WebSocket, matching: (m: Record<string, unknown>) => boolean): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no message')), 5000)
+    const timer = setTimeout(() => reject(new Error('no message within 30 s')), 30_000)
     const onMessage = (data: WebSocket.RawData) => {
       const message = JSON.parse(String(data)) as Record<string, unknown>
       if (!matching(message)) return
