@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks'
 import { fileDecoder } from '../decode/file-decoder.js'
 import { openFeatureExtractor } from '../embed/feature-extractor.js'
 import { MatMul } from '../linalg/ort-matmul.js'
-import { MIRROR_ENV } from '../models/mirror.js'
+import { mirrorFromEnv } from '../models/mirror.js'
 import type { Clock, EngineAdapters, EngineEnvironment } from '../ports.js'
 import { PhotoStore } from '../store/photo-store.js'
 import { TrashJournal } from '../trash/trash-journal.js'
@@ -19,8 +19,7 @@ export type EnvRecord = Readonly<Record<string, string | undefined>>
 
 /** The engine's settings from the environment (blank values count as unset). */
 export function environmentFrom(env: EnvRecord): EngineEnvironment {
-  const value = (name: string) => env[name]?.trim() || undefined
-  return { modelMirror: value(MIRROR_ENV), trashDir: value(TRASH_DIR_ENV) }
+  return { modelMirror: mirrorFromEnv(env), trashDir: env[TRASH_DIR_ENV]?.trim() || undefined }
 }
 
 export const systemClock: Clock = {
