@@ -50,8 +50,20 @@ export function isIgnoredName(name: string): boolean {
   )
 }
 
+// A POSIX path with nothing to resolve: absolute, no `.` or `..` segment, no doubled or trailing slash.
+const NOT_PLAIN = /\/\/|(^|\/)\.{1,2}(\/|$)|.\/$/
+const plainPosix = (p: string) => p.startsWith('/') && !NOT_PLAIN.test(p)
+
 /** True when `candidate` is `dir` or inside it. */
 export function isInside(candidate: string, dir: string): boolean {
+  // Fast path for the common case (an unchanged rescan asks this for every photo of the library): plain
+  // absolute POSIX paths compare as strings. Anything else goes through path.relative.
+  if (path.sep === '/' && plainPosix(candidate) && plainPosix(dir)) {
+    if (candidate === dir) return true
+    const prefix = dir === '/' ? '/' : `${dir}/`
+    if (!candidate.startsWith(prefix)) return false
+    if (!candidate.startsWith('..', prefix.length)) return true
+  }
   const rel = path.relative(dir, candidate)
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
 }
