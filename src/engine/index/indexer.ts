@@ -223,6 +223,8 @@ export class Indexer {
     const settled = ready.catch(() => undefined)
 
     const pendingRows: PhotoRow[] = []
+    /** Ids this run made up: no row has them yet. */
+    const newIds = new Set<string>()
     const pendingPatches: Array<Partial<PhotoRow> & { id: string }> = []
     let lastCommit = Date.now()
     let committing: Promise<void> = Promise.resolve()
@@ -236,7 +238,9 @@ export class Indexer {
       lastCommit = Date.now()
       committing = committing.then(async () => {
         await this.deps.heads.project(rows)
-        await store.upsert(rows)
+        // Rows with a new id are appended (no merge against the table); the others replace theirs.
+        await store.insert(rows.filter((r) => newIds.has(r.id)))
+        await store.upsert(rows.filter((r) => !newIds.has(r.id)))
         await store.patch(patches)
         failpoint('index:after-commit')
       })
@@ -248,6 +252,7 @@ export class Indexer {
     const handle = async (job: Job): Promise<void> => {
       const { file } = job
       const id = job.id ?? randomUUID()
+      if (job.id === undefined) newIds.add(id)
       const finish = () => {
         done++
         progress(file.path)

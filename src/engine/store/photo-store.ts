@@ -261,6 +261,15 @@ export class PhotoStore {
     await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data)
   }
 
+  /**
+   * Appends rows whose ids are not in the table yet, in one commit: cheaper than {@link upsert}, which
+   * matches every row against the table. A row whose id exists would be duplicated: use upsert then.
+   */
+  async insert(rows: readonly PhotoRow[]): Promise<void> {
+    if (rows.length === 0) return
+    await this.table.add(lancedb.makeArrowTable(rows.map(toRecord), { schema: photoSchema }))
+  }
+
   /** Updates some columns of existing rows (matched by id) in one commit. */
   async patch(rows: ReadonlyArray<Partial<PhotoRow> & { id: string }>): Promise<void> {
     if (rows.length === 0) return
