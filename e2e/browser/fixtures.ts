@@ -101,7 +101,8 @@ export const test = base.extend<{ tessera: Tessera; perClass: number }>({
               const s = await api<{ indexing: { running: boolean }; embedded: number }>('library.status')
               return !s.indexing.running && s.embedded > 0
             },
-            { timeout: 150_000 },
+            // Every 0.25 s once started (Playwright's default steps up to 1 s, up to a second lost per test).
+            { timeout: 150_000, intervals: [100, 250] },
           )
           .toBe(true)
       },
