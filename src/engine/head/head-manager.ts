@@ -1,6 +1,6 @@
 import type { PhotoRow, PhotoStore } from '../store/photo-store.js'
 import { sqlString } from '../store/photo-store.js'
-import { decodeFeature } from '../embed/image-embedder.js'
+import { decodeFeature } from './feature-codec.js'
 import type { MatMul } from '../linalg/ort-matmul.js'
 import type { FeatureCodec } from '../types.js'
 import type { ProgressEvent } from '../ports.js'

@@ -22,7 +22,6 @@ import {
   verifyPackFiles,
 } from './manifest.js'
 import { isHttpUrl, MIRROR_ENV, mirrorFromEnv, mirrorLocation } from './mirror.js'
-import { writeMobileNetFeatureModel } from './mobilenet.js'
 
 /** Progress of the file being downloaded; the callback's first two arguments cover the whole pack. */
 export interface InstallProgress {
@@ -251,6 +250,8 @@ export async function installPack(id: string, opts: InstallOptions): Promise<Ope
   try {
     let codec = entry.manifest.visual.codec
     if (entry.build.kind === 'mobilenet-feature') {
+      // The ONNX protobuf classes load only when a pack is built, never when one is merely opened.
+      const { writeMobileNetFeatureModel } = await import('./mobilenet.js')
       const built = await writeMobileNetFeatureModel(
         path.join(downloads, entry.build.from),
         path.join(tmp, entry.build.to),

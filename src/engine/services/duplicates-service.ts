@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { findDuplicates, type DupeGroup, type DupeLevel, type NeighbourFn } from '../dupes/index.js'
+import type { DupeGroup, DupeLevel, NeighbourFn } from '../dupes/index.js'
 import { ivfNeighbours } from '../dupes/ivf-neighbours.js'
 import type { Serial } from '../library/serial.js'
 import type { TrashPort } from '../ports.js'
@@ -96,6 +96,8 @@ export class DuplicatesService {
         : visual
           ? await this.exactNeighbours(embedded)
           : (id, k) => search.neighboursOf(id, k)
+    // The pair checks (sharp, OpenCV) load on the first search for duplicates, never when the engine opens.
+    const { findDuplicates } = await import('../dupes/find-duplicates.js')
     const groups = await findDuplicates(rows, { level, similar, neighbours })
     const pathOf = new Map(rows.map((r) => [r.id, r.path]))
     return groups.map((g) => ({

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { describeFsError } from '../decode/read-photo-file.js'
 import type { HeadManager } from '../head/head-manager.js'
-import { Indexer, type IndexReport } from '../index/indexer.js'
+import type { Indexer, IndexReport } from '../index/indexer.js'
 import type { LibraryLayout } from '../library/paths.js'
 import type { Serial } from '../library/serial.js'
 import type { LibrarySettings } from '../library/settings.js'
@@ -11,7 +11,7 @@ import { isInside, isPhotoFile, makeIgnore } from '../scan/ignore.js'
 import { walkRoots, type FoundFile } from '../scan/walk.js'
 import { sqlString, type PhotoRow, type PhotoStore } from '../store/photo-store.js'
 import type { ThumbnailCache } from '../store/thumbnail-cache.js'
-import { LibraryWatcher } from '../watch/library-watcher.js'
+import type { LibraryWatcher } from '../watch/library-watcher.js'
 import type { FeatureCodec, ProviderName } from '../types.js'
 
 export interface IndexSummary extends IndexReport {
@@ -108,7 +108,9 @@ export class LibraryService {
     })
   }
 
-  private indexer(signal?: AbortSignal): Indexer {
+  /** The indexer (decoding, embedding) is loaded on the first run: status and search never load it. */
+  private async indexer(signal?: AbortSignal): Promise<Indexer> {
+    const { Indexer } = await import('../index/indexer.js')
     return new Indexer({
       store: this.deps.store,
       thumbnails: this.deps.thumbnails,
@@ -150,7 +152,7 @@ export class LibraryService {
       for (const f of files) f.root = rootOf(f.path)
       const all = await this.deps.store.indexState()
       const rows = all.filter((r) => scope.some((s) => isInside(r.path, s)))
-      const report = await this.indexer(signal).run(rows, files, all)
+      const report = await (await this.indexer(signal)).run(rows, files, all)
       return this.finishRun(started, report)
     })
   }
@@ -178,7 +180,7 @@ export class LibraryService {
       const unique = [...new Map(found.map((f) => [f.path, f])).values()]
       const all = await this.deps.store.indexState()
       const rows = all.filter((r) => inScope.some((p) => isInside(r.path, p)))
-      const report = await this.indexer().run(rows, unique, all)
+      const report = await (await this.indexer()).run(rows, unique, all)
       return this.finishRun(started, report)
     })
   }
@@ -188,6 +190,8 @@ export class LibraryService {
     const settings = this.deps.settings.get()
     const roots = settings.roots
     if (roots.length === 0) throw new Error('No folders to watch. Add one with `tessera roots add <folder>`.')
+    // chokidar loads only when something watches.
+    const { LibraryWatcher } = await import('../watch/library-watcher.js')
     const watcher = new LibraryWatcher(
       roots,
       makeIgnore(roots, this.deps.layout.dir),

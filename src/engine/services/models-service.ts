@@ -11,7 +11,7 @@ import type {
   ProgressEvent,
   SettingsPort,
 } from '../ports.js'
-import { TextEmbedder } from '../text/text-embedder.js'
+import type { TextEmbedder } from '../text/text-embedder.js'
 import type { FeatureCodec, ModelManifest, ProviderName } from '../types.js'
 
 export interface ModelsServiceDeps {
@@ -94,7 +94,11 @@ export class ModelsService {
   textEmbedder(dir: string, manifest: ModelManifest): Promise<TextEmbedder> {
     const open =
       this.deps.openTextEmbedder ??
-      ((d: string, m: ModelManifest, providers: ProviderName[]) => TextEmbedder.open(d, m, { providers }))
+      (async (d: string, m: ModelManifest, providers: ProviderName[]) => {
+        // onnxruntime loads with the first text search, not with the engine.
+        const { TextEmbedder } = await import('../text/text-embedder.js')
+        return TextEmbedder.open(d, m, { providers })
+      })
     this.text ??= open(dir, manifest, this.providers)
     return this.text
   }

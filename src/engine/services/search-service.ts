@@ -1,13 +1,13 @@
 import path from 'node:path'
-import { decodeFeature } from '../embed/image-embedder.js'
+import { decodeFeature } from '../head/feature-codec.js'
 import { clusterPhotos, type ClusterOptions, type PhotoGroup } from '../groups/cluster-photos.js'
 import { applyHead } from '../head/head.js'
 import { openPack } from '../models/install.js'
 import type { ExtractorResult, PhotoDecoder, SettingsPort } from '../ports.js'
-import { FeatureSearch } from '../search/feature-search.js'
+import type { FeatureSearch } from '../search/feature-search.js'
 import { PhotoSearch, type SearchFilters, type SearchHit } from '../search/photo-search.js'
 import type { PhotoRow, PhotoStore } from '../store/photo-store.js'
-import { NoTextTowerError, type TextEmbedder } from '../text/text-embedder.js'
+import type { TextEmbedder } from '../text/text-embedder.js'
 import type { ModelManifest } from '../types.js'
 import { toVisualSpace, type VisualSpaceDeps } from './visual-space.js'
 
@@ -107,8 +107,13 @@ export class SearchService {
     const { dir, manifest } = await openPack(this.deps.packsDir, model, { verify: false }).catch(() => {
       throw new Error(`The model pack ${model} is not installed: run \`tessera models download ${model}\`.`)
     })
-    if (!manifest.text) throw new NoTextTowerError(manifest)
+    // Text search's modules (and their inference runtime) load with the first text query.
+    if (!manifest.text) {
+      const { NoTextTowerError } = await import('../text/text-embedder.js')
+      throw new NoTextTowerError(manifest)
+    }
     const [query] = await (await this.deps.textEmbedder(dir, manifest)).embed([text])
+    const { FeatureSearch } = await import('../search/feature-search.js')
     this.textSearch ??= new FeatureSearch(
       this.deps.store,
       `${manifest.id}@${manifest.version}`,

@@ -1,10 +1,9 @@
 import type { AlbumStore, Membership } from '../albums/index.js'
-import { decodeFeature } from '../embed/image-embedder.js'
+import { decodeFeature } from '../head/feature-codec.js'
 import { loadHead, saveHead, type Head } from '../head/head.js'
 import type { HeadManager } from '../head/head-manager.js'
 import type { Serial } from '../library/serial.js'
 import type { LabelledSet, Comparison } from '../personalize/train-and-compare.js'
-import { trainAndCompare } from '../personalize/train-and-compare.js'
 import type { FeatureCodec } from '../types.js'
 import type { MatMul, SettingsPort } from '../ports.js'
 import type { PhotoRow, PhotoStore } from '../store/photo-store.js'
@@ -119,7 +118,8 @@ export class TrainingService {
         `Training needs at least 2 albums with indexed photos; there ${n === 1 ? 'is 1' : `are ${n}`}.`,
       )
     }
-    const compare = this.deps.compare ?? trainAndCompare
+    // Training (its worker and its matrix products) loads with the first training run.
+    const compare = this.deps.compare ?? (await import('../personalize/train-and-compare.js')).trainAndCompare
     const comparison = await compare(set, current, await this.deps.matmul(), {
       ...trainOptions,
       trainFraction,

@@ -1,4 +1,4 @@
-import { decodeFeature } from '../embed/image-embedder.js'
+import { decodeFeature } from '../head/feature-codec.js'
 import { applyHead, loadHead, type Head } from '../head/head.js'
 import type { HeadManager } from '../head/head-manager.js'
 import type { MatMul } from '../ports.js'
