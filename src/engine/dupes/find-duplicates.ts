@@ -13,6 +13,11 @@
  * (hash-bands.ts), and pairs within the embedding floor from the caller's nearest-neighbour index, asked for
  * k neighbours and again for 2k, 4k… while all of them are close enough to matter (a photo with many copies
  * fills its first k). Each candidate pair is then checked on both hashes and the cosine.
+ *
+ * With `verify` (verify-pair.ts), the signals only propose: a pair is near only when the pixels prove that one
+ * picture is an edit of the other. The proposals are then wider (also any pair with cos ≥ candidateCos, for
+ * the crops and rotations the hashes miss), and a proposal the pixels reject keeps the verdict the rules give
+ * it without being near (similar when the signals agree and `similar` is asked, else nothing).
  */
 import { forEachPairWithin, hamming, packHash, type PackedHashes } from './hash-bands.js'
 import { captureTime, chooseKeeper } from './keeper.js'
@@ -25,6 +30,9 @@ import {
   type LevelThresholds,
 } from './levels.js'
 import type { DupeGroup, DupeKind, DupeLevel, DupePhoto } from './types.js'
+
+/** A pixel-level check of a proposed pair: near only when `near` (createPairVerifier makes one). */
+export type VerifyFn = (a: DupePhoto, b: DupePhoto) => Promise<{ near: boolean }>
 
 export interface Neighbour {
   id: string
@@ -46,6 +54,13 @@ export interface FindDuplicatesOptions {
   maxK?: number
   /** Neighbour queries in flight at once. Default 16. */
   concurrency?: number
+  /**
+   * Proof for near pairs: a pair the signals propose is near only if this says so (exact copies need none).
+   * Without it the signals alone decide, as before.
+   */
+  verify?: VerifyFn
+  /** Verifications in flight at once. Default 4. */
+  verifyConcurrency?: number
   signal?: AbortSignal
 }
 
@@ -207,6 +222,8 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
   })
   const nearEdges: Edge[] = []
   const similarEdges: Edge[] = []
+  /** Near proposals waiting for the pixel check (with `verify`), and what each is if refused. */
+  const proposals: Array<Edge & { otherwise: PairVerdict }> = []
   const judge = (i: number, j: number) => {
     if (i === j) return
     const a = reps[i]!
@@ -219,16 +236,25 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
       dp !== null && dd !== null
         ? judgePair(t, a, b, opts.similar, { dp, dd, cos })
         : judgePair(t, a, b, opts.similar)
-    if (verdict === null) return
+    // With a verifier, a wider net: close embeddings propose a pair the hashes alone would not.
+    const propose =
+      opts.verify !== undefined &&
+      (verdict === 'near' || (cos !== null && cos >= t.candidateCos && !differentCaptures(a, b)))
+    if (verdict === null && !propose) return
     // How sure: the embedding agreement, less the share of hash bits that differ.
     const strength = (cos ?? 1) - ((dp ?? 32) + (dd ?? 32)) / 64
     const edge = i < j ? { i, j, strength, cos: cos ?? 0 } : { i: j, j: i, strength, cos: cos ?? 0 }
-    ;(verdict === 'near' ? nearEdges : similarEdges).push(edge)
+    if (propose) {
+      // Refused by the pixels, a pair the signals call near is what the rules make of a near-looking pair
+      // that is not near: similar when asked.
+      const otherwise = verdict === 'near' ? (opts.similar ? 'similar' : null) : verdict
+      proposals.push({ ...edge, otherwise })
+    } else (verdict === 'near' ? nearEdges : similarEdges).push(edge)
   }
 
   forEachPairWithin(phashes, hashSearchRadius(t), (i, j) => judge(i, j))
 
-  const floor = neighbourFloor(t, opts.similar)
+  const floor = Math.min(neighbourFloor(t, opts.similar), opts.verify ? t.candidateCos : 1)
   const queue = reps.map((_, i) => i).filter((i) => reps[i]!.embedding)
   for (let start = 0; start < queue.length; start += concurrency) {
     opts.signal?.throwIfAborted()
@@ -245,6 +271,22 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
   }
 
   if (opts.similar) forEachBurstPair(reps, t.burstSeconds, judge)
+
+  if (opts.verify) {
+    const verify = opts.verify
+    const pending = dedupeEdges(proposals) as Array<Edge & { otherwise: PairVerdict }>
+    const width = Math.max(1, opts.verifyConcurrency ?? 4)
+    for (let start = 0; start < pending.length; start += width) {
+      opts.signal?.throwIfAborted()
+      const batch = pending.slice(start, start + width)
+      const verdicts = await Promise.all(batch.map((e) => verify(reps[e.i]!, reps[e.j]!)))
+      batch.forEach((e, b) => {
+        const edge = { i: e.i, j: e.j, strength: e.strength, cos: e.cos }
+        if (verdicts[b]!.near) nearEdges.push(edge)
+        else if (e.otherwise === 'similar') similarEdges.push(edge)
+      })
+    }
+  }
 
   // Strongest pairs first; a merge that would put two different captures in one group is refused, and the
   // pair is only similar (a burst frame and its original, linked through an edited copy without EXIF).

@@ -11,8 +11,21 @@ export {
   type Neighbour,
   type NeighbourFn,
   type PairVerdict,
+  type VerifyFn,
 } from './find-duplicates.js'
 export { LEVELS, type LevelThresholds } from './levels.js'
 export { chooseKeeper, compareForKeeping } from './keeper.js'
 export { exactNeighbours } from './exact-knn.js'
 export { forEachPairWithin, packHashes, type PackedHashes } from './hash-bands.js'
+export {
+  createPairVerifier,
+  prepareImage,
+  verifyPair,
+  verifyPrepared,
+  type EditVerdict,
+  type PairVerifier,
+  type PairVerifierOptions,
+  type PreparedImage,
+  type VerifiablePhoto,
+  type VerifyOptions,
+} from './verify-pair.js'

@@ -35,6 +35,11 @@ export interface LevelThresholds {
   similarFloor: number
   /** Photos of one camera taken at most this many seconds apart are a burst: similar from similarFloor. */
   burstSeconds: number
+  /**
+   * With pixel verification (verify-pair.ts): pairs at this cosine or closer are also proposed as near, for
+   * the pixels to prove or refuse (the crops and rotations the near rule misses).
+   */
+  candidateCos: number
 }
 
 export const LEVELS: Readonly<Record<DupeLevel, Readonly<LevelThresholds>>> = {
@@ -49,6 +54,7 @@ export const LEVELS: Readonly<Record<DupeLevel, Readonly<LevelThresholds>>> = {
     similarCos: 0.9,
     similarFloor: 0.8,
     burstSeconds: 10,
+    candidateCos: 0.8,
   },
   normal: {
     veryCloseBits: 4,
@@ -61,6 +67,7 @@ export const LEVELS: Readonly<Record<DupeLevel, Readonly<LevelThresholds>>> = {
     similarCos: 0.86,
     similarFloor: 0.75,
     burstSeconds: 30,
+    candidateCos: 0.7,
   },
   loose: {
     veryCloseBits: 6,
@@ -73,6 +80,7 @@ export const LEVELS: Readonly<Record<DupeLevel, Readonly<LevelThresholds>>> = {
     similarCos: 0.8,
     similarFloor: 0.7,
     burstSeconds: 120,
+    candidateCos: 0.65,
   },
 }
 
