@@ -7,6 +7,12 @@
  * load from node_modules as usual. Code splitting keeps each command's dependencies in chunks loaded only
  * when the command runs, so `tessera --help` never loads ONNX, LanceDB or sharp.
  *
+ * Two packages are treated apart, for start-up time (`tessera status` loads LanceDB and little else):
+ * - apache-arrow: LanceDB (CommonJS) `require`s Arrow's CommonJS build; an ESM `import` would load its
+ *   other, ESM build as well (some 130 more files). Our imports are pointed at the CommonJS copy LanceDB
+ *   uses, so Arrow loads once and the schemas we build are that copy's classes.
+ * - zod: bundled into the chunks that use it (one file read instead of about a hundred).
+ *
  * Also writes out/cli/inputs.json (the source files the bundle was built from), which bin/tessera.js checks
  * to tell a stale bundle.
  *
@@ -14,7 +20,8 @@
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { OUT_DIR, REPO, staleReason } from './build-cli-state.mjs'
 
@@ -25,6 +32,32 @@ const ENTRIES = {
   'heic-worker-entry': 'src/engine/decode/heic-worker-entry.ts',
   'map-layout-worker-entry': 'src/host/map-layout-worker-entry.ts',
   'train-worker-entry': 'src/engine/train/train-worker-entry.ts',
+}
+
+const requireFromRepo = createRequire(path.join(REPO, 'package.json'))
+
+/** See the header: `apache-arrow` resolves to LanceDB's CommonJS copy, zod is bundled. */
+const startupPackages = {
+  name: 'startup-packages',
+  /** @param {import('esbuild').PluginBuild} build */
+  setup(build) {
+    build.onResolve({ filter: /^apache-arrow$/ }, () => ({ path: 'apache-arrow', namespace: 'arrow-cjs' }))
+    build.onLoad({ filter: /.*/, namespace: 'arrow-cjs' }, () => {
+      const names = Object.keys(requireFromRepo('apache-arrow')).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n))
+      return {
+        loader: 'js',
+        contents: [
+          `import { createRequire } from 'node:module'`,
+          `const arrow = createRequire(import.meta.url)('apache-arrow')`,
+          `export default arrow`,
+          ...names.map((n) => `export const ${n} = arrow.${n}`),
+        ].join('\n'),
+      }
+    })
+    build.onResolve({ filter: /^zod$/ }, () => ({
+      path: fileURLToPath(import.meta.resolve('zod')),
+    }))
+  },
 }
 
 /** Old chunks are kept a while for CLIs still running from them (they load chunks lazily). */
@@ -55,6 +88,7 @@ export async function buildCli() {
     packages: 'external',
     sourcemap: 'linked',
     metafile: true,
+    plugins: [startupPackages],
     write: false,
     logLevel: 'warning',
   })

@@ -12,28 +12,38 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyPhotos, MIRROR, REPO, runCli, seedPhotos, tempDir, type CliResult } from '../support.js'
 
 const HEAVY = ['sharp', 'onnxruntime-node', 'chokidar', 'exifr', 'onnx-proto', '@techstark/opencv-js']
+/**
+ * Blocked for `import` only: Arrow's ESM build. LanceDB `require`s Arrow's CommonJS build, and the bundle
+ * points our imports at that same copy (scripts/build-cli.mjs), so Arrow loads once.
+ */
+const IMPORT_ONLY = ['apache-arrow']
 const BIN = path.join(REPO, 'bin', 'tessera.js')
 
 let work: string
 let blocker: string
 beforeAll(async () => {
   work = await tempDir('cli-status-startup')
-  blocker = await writeBlocker(work, HEAVY)
+  blocker = await writeBlocker(work, HEAVY, IMPORT_ONLY)
 })
 afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true })
 })
 
+/** A regular expression source matching the package names and their subpaths. */
+const packagePattern = (names: string[]) =>
+  `^(${names.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})(/|$)`
+
 /**
  * A module to `--import` that makes `names` impossible to load: an ESM resolve hook for `import`, and a
- * patched CommonJS loader for `require` (which Node 20's module hooks do not see).
+ * patched CommonJS loader for `require` (which Node 20's module hooks do not see). `importOnly` names are
+ * blocked for `import` alone.
  */
-async function writeBlocker(dir: string, names: string[]): Promise<string> {
-  const pattern = `^(${names.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})(/|$)`
+async function writeBlocker(dir: string, names: string[], importOnly: string[]): Promise<string> {
+  const pattern = packagePattern(names)
   const hooks = path.join(dir, 'block-heavy-hooks.mjs')
   await fs.writeFile(
     hooks,
-    `const blocked = new RegExp(${JSON.stringify(pattern)})
+    `const blocked = new RegExp(${JSON.stringify(packagePattern([...names, ...importOnly]))})
 export async function resolve(specifier, context, next) {
   if (blocked.test(specifier)) throw new Error('blocked by the test: ' + specifier)
   return next(specifier, context)
@@ -78,9 +88,8 @@ describe('tessera status', () => {
       probe,
       `import { createRequire } from 'node:module'
 const require = createRequire(${JSON.stringify(path.join(REPO, 'package.json'))})
-const names = ${JSON.stringify(HEAVY)}
 const outcome = {}
-for (const name of names) {
+for (const name of ${JSON.stringify([...HEAVY, ...IMPORT_ONLY])}) {
   const imported = await import(name).then(() => 'loaded', (e) => String(e.message))
   let required
   try { require(name); required = 'loaded' } catch (e) { required = String(e.message) }
@@ -96,9 +105,13 @@ console.log(JSON.stringify(outcome))
       expect(outcome[name]!.imported).toContain(`blocked by the test: ${name}`)
       expect(outcome[name]!.required).toContain(`blocked by the test: ${name}`)
     }
+    expect(outcome['apache-arrow']).toEqual({
+      imported: expect.stringContaining('blocked by the test: apache-arrow'),
+      required: 'loaded',
+    })
   })
 
-  it('reports an indexed library without loading sharp, onnxruntime, onnx-proto, chokidar, exifr or OpenCV', async () => {
+  it('reports an indexed library without loading sharp, onnxruntime, onnx-proto, chokidar, exifr, OpenCV or a second Arrow', async () => {
     const photos = path.join(work, 'photos')
     const seed = await seedPhotos(3)
     // Two photos of each class in the library; a third one stays outside it.
