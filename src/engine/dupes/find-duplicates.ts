@@ -274,7 +274,10 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
 
   if (opts.verify) {
     const verify = opts.verify
-    const pending = dedupeEdges(proposals) as Array<Edge & { otherwise: PairVerdict }>
+    // Photo by photo, so that the verifier's cache of decoded photos serves each photo's pairs in turn.
+    const pending = (dedupeEdges(proposals) as Array<Edge & { otherwise: PairVerdict }>).sort(
+      (x, y) => x.i - y.i || x.j - y.j,
+    )
     const width = Math.max(1, opts.verifyConcurrency ?? 4)
     for (let start = 0; start < pending.length; start += width) {
       opts.signal?.throwIfAborted()

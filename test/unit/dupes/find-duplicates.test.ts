@@ -265,3 +265,76 @@ describe('differentCaptures', () => {
     expect(differentCaptures(at(null, 'EOS 80D'), at(null, 'iPhone 13'))).toBe(true)
   })
 })
+
+describe('findDuplicates with a pixel verifier', () => {
+  /** A verifier that proves only the pairs listed (either order), and records what it was asked. */
+  function verifier(proven: Array<[string, string]>) {
+    const asked: string[] = []
+    const key = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`)
+    const yes = new Set(proven.map(([a, b]) => key(a, b)))
+    const verify = (a: DupePhoto, b: DupePhoto) => {
+      asked.push(key(a.id, b.id))
+      return Promise.resolve({ near: yes.has(key(a.id, b.id)) })
+    }
+    return { verify, asked }
+  }
+
+  it('makes a pair near only when the pixels prove it; a refused pair can still be similar', async () => {
+    // Two families whose copies the signals call near (2 bits, cos 0.95).
+    const photos = library(31, 2, [{ bits: 2, cos: 0.95 }])
+    const { verify, asked } = verifier([['f0-0', 'f0-1']])
+    const groups = await run(photos, { verify })
+    expect(groups.map((g) => [g.kind, [...g.photos].sort()])).toEqual([['near', ['f0-0', 'f0-1']]])
+    expect(new Set(asked)).toEqual(new Set(['f0-0|f0-1', 'f1-0|f1-1']))
+    const withSimilar = await run(photos, { verify, similar: true })
+    expect(withSimilar.map((g) => [g.kind, [...g.photos].sort()])).toEqual([
+      ['near', ['f0-0', 'f0-1']],
+      ['similar', ['f1-0', 'f1-1']],
+    ])
+  })
+
+  it('proposes pairs the hashes miss when the embeddings are close (a crop), for the pixels to decide', async () => {
+    // 20 bits apart on both hashes, cos 0.8: not near by the signals at normal.
+    const photos = library(32, 1, [{ bits: 20, cos: LEVELS.normal.candidateCos + 0.05 }])
+    expect(await run(photos)).toEqual([])
+    const { verify } = verifier([['f0-0', 'f0-1']])
+    const groups = await run(photos, { verify })
+    expect(groups.map((g) => g.kind)).toEqual(['near'])
+    // Below the candidate floor, nothing is proposed.
+    const far = library(33, 1, [{ bits: 20, cos: LEVELS.normal.candidateCos - 0.1 }])
+    const again = verifier([['f0-0', 'f0-1']])
+    expect(await run(far, { verify: again.verify })).toEqual([])
+    expect(again.asked).toEqual([])
+  })
+
+  it('never asks about exact copies or two different captures', async () => {
+    const a = photo('a', { hash: 'same', phash: '0f0f0f0f0f0f0f0f', embedding: unitVector(0) })
+    const b = photo('b', { hash: 'same', phash: '0f0f0f0f0f0f0f0f', embedding: unitVector(0) })
+    const c = photo('c', {
+      phash: '0f0f0f0f0f0f0f0f',
+      embedding: unitVector(0),
+      takenAt: '2021-01-01T10:00:00',
+      cameraMake: 'Canon',
+      cameraModel: 'EOS',
+    })
+    const d = photo('d', {
+      phash: '0f0f0f0f0f0f0f0f',
+      embedding: unitVector(0),
+      takenAt: '2021-01-01T10:00:05',
+      cameraMake: 'Canon',
+      cameraModel: 'EOS',
+    })
+    const { verify, asked } = verifier([])
+    const groups = await run([a, b, c, d], { verify })
+    expect(groups.map((g) => g.kind)).toEqual(['exact'])
+    // a (for the exact group) with c and d may be asked; c with d never, nor a with b.
+    expect(asked).not.toContain('c|d')
+    expect(asked).not.toContain('a|b')
+  })
+})
+
+function unitVector(axis: number): Float32Array {
+  const v = new Float32Array(64)
+  v[axis] = 1
+  return v
+}
