@@ -100,6 +100,47 @@ const INDEX_STATE_COLUMNS = [
   'headVersion',
 ]
 
+/**
+ * A string column as an array, read from Arrow's buffers directly (Vector.toArray goes through a getter and a
+ * TextDecoder call per value). In a `repeated` column (few distinct values) a value equal byte for byte to
+ * the previous one reuses its string: 100,000 rows of one root make one string, not 100,000 for the GC.
+ */
+function stringColumn(vector: arrow.Vector, repeated: boolean): Array<string | null> {
+  if (vector.type.typeId !== arrow.Type.Utf8) return Array.from(vector.toArray() as ArrayLike<string | null>)
+  const out = new Array<string | null>(vector.length)
+  let o = 0
+  for (const data of vector.data) {
+    const offsets = data.valueOffsets as Int32Array
+    const values = data.values as Uint8Array
+    const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength)
+    const validity = data.nullCount > 0 ? data.nullBitmap : undefined
+    let prev: string | null = null
+    let prevStart = 0
+    let prevEnd = 0
+    for (let i = 0; i < data.length; i++, o++) {
+      const bit = data.offset + i
+      if (validity && ((validity[bit >> 3]! >> (bit & 7)) & 1) === 0) {
+        out[o] = null
+        continue
+      }
+      const start = offsets[i]!
+      const end = offsets[i + 1]!
+      if (
+        !repeated ||
+        prev === null ||
+        end - start !== prevEnd - prevStart ||
+        bytes.compare(bytes, prevStart, prevEnd, start, end) !== 0
+      ) {
+        prev = bytes.toString('utf8', start, end)
+        prevStart = start
+        prevEnd = end
+      }
+      out[o] = prev
+    }
+  }
+  return out
+}
+
 const utf8 = (name: string, nullable = true) => new arrow.Field(name, new arrow.Utf8(), nullable)
 const f64 = (name: string, nullable = true) => new arrow.Field(name, new arrow.Float64(), nullable)
 
@@ -205,23 +246,28 @@ export class PhotoStore {
     // Read column by column: turning Arrow row proxies into objects costs ten times the read itself, and
     // an unchanged rescan of a big library is mostly this.
     const table = await this.table.query().select(INDEX_STATE_COLUMNS).toArrow()
-    if (table.numRows === 0) return [] // an empty table comes back without columns
-    const col = (name: string) => table.getChild(name)!.toArray() as ArrayLike<unknown>
-    const [id, path, root, size, mtimeMs, hash, status, errorCode, featureModel, headVersion] =
-      INDEX_STATE_COLUMNS.map(col)
-    const out: IndexState[] = new Array(table.numRows)
-    for (let i = 0; i < table.numRows; i++) {
+    const n = table.numRows
+    if (n === 0) return [] // an empty table comes back without columns
+    const text = (name: string, repeated = false) => stringColumn(table.getChild(name)!, repeated)
+    const num = (name: string) => table.getChild(name)!.toArray() as ArrayLike<number>
+    const [id, path, hash] = [text('id'), text('path'), text('hash')]
+    // A handful of distinct values each (roots, statuses, models, heads).
+    const [root, status, errorCode] = [text('root', true), text('status', true), text('errorCode', true)]
+    const [featureModel, headVersion] = [text('featureModel', true), text('headVersion', true)]
+    const [size, mtimeMs] = [num('size'), num('mtimeMs')]
+    const out: IndexState[] = new Array(n)
+    for (let i = 0; i < n; i++) {
       out[i] = {
-        id: id![i] as string,
-        path: path![i] as string,
-        root: root![i] as string,
-        size: size![i] as number,
-        mtimeMs: mtimeMs![i] as number,
-        hash: (hash![i] as string | null) ?? null,
-        status: status![i] as IndexState['status'],
-        errorCode: (errorCode![i] as string | null) ?? null,
-        featureModel: (featureModel![i] as string | null) ?? null,
-        headVersion: (headVersion![i] as string | null) ?? null,
+        id: id[i]!,
+        path: path[i]!,
+        root: root[i]!,
+        size: size[i]!,
+        mtimeMs: mtimeMs[i]!,
+        hash: hash[i] ?? null,
+        status: status[i] as IndexState['status'],
+        errorCode: errorCode[i] ?? null,
+        featureModel: featureModel[i] ?? null,
+        headVersion: headVersion[i] ?? null,
       }
     }
     return out
