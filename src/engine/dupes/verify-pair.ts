@@ -52,6 +52,12 @@ const GRAY_CHROMA = 4
 const MIN_CHROMA_COS = 0.8
 /** Ratio of chroma strengths (one over the other) allowed. */
 const MAX_CHROMA_RATIO = 2.5
+/**
+ * Below this chroma RMS over the overlap, a side is pale (a brightened sky clips towards white): its hue is
+ * noisy, so the two need only point roughly the same way and the strengths may differ.
+ */
+const PALE_CHROMA = 8
+const MIN_PALE_CHROMA_COS = 0.4
 
 /** A photo decoded for verification. */
 export interface PreparedImage {
@@ -394,7 +400,11 @@ function comparePixels(coarse: PreparedImage, fine: PreparedImage, toFine: Affin
   else {
     chromaCos = caa > 0 && cbb > 0 ? cab / Math.sqrt(caa * cbb) : 0
     const ratio = Math.max(rmsA, rmsB) / Math.max(1e-6, Math.min(rmsA, rmsB))
-    colour = chromaCos >= MIN_CHROMA_COS && ratio <= MAX_CHROMA_RATIO ? 'agree' : 'differs'
+    const pale = Math.min(rmsA, rmsB) < PALE_CHROMA
+    const agree = pale
+      ? chromaCos >= MIN_PALE_CHROMA_COS
+      : chromaCos >= MIN_CHROMA_COS && ratio <= MAX_CHROMA_RATIO
+    colour = agree ? 'agree' : 'differs'
   }
   return {
     contained: Math.max(contained, coveredFine),
