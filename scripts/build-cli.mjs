@@ -35,14 +35,18 @@ const ENTRIES = {
 }
 
 const requireFromRepo = createRequire(path.join(REPO, 'package.json'))
+const ARROW_NAMESPACE = 'arrow-cjs'
 
 /** See the header: `apache-arrow` resolves to LanceDB's CommonJS copy, zod is bundled. */
 const startupPackages = {
   name: 'startup-packages',
   /** @param {import('esbuild').PluginBuild} build */
   setup(build) {
-    build.onResolve({ filter: /^apache-arrow$/ }, () => ({ path: 'apache-arrow', namespace: 'arrow-cjs' }))
-    build.onLoad({ filter: /.*/, namespace: 'arrow-cjs' }, () => {
+    build.onResolve({ filter: /^apache-arrow$/ }, () => ({
+      path: 'apache-arrow',
+      namespace: ARROW_NAMESPACE,
+    }))
+    build.onLoad({ filter: /.*/, namespace: ARROW_NAMESPACE }, () => {
       const names = Object.keys(requireFromRepo('apache-arrow')).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n))
       return {
         loader: 'js',
@@ -107,7 +111,8 @@ export async function buildCli() {
     if (stat && Date.now() - stat.mtimeMs > KEEP_OLD_CHUNKS_MS) await fs.rm(file, { force: true })
   }
   const inputs = Object.keys(result.metafile.inputs)
-    .filter((file) => !file.includes('node_modules'))
+    // Source files only: not packages, nor the generated Arrow module (namespace `arrow-cjs:`).
+    .filter((file) => !file.includes('node_modules') && !file.startsWith(`${ARROW_NAMESPACE}:`))
     .sort()
   await fs.writeFile(path.join(OUT_DIR, 'package.json'), '{ "type": "module" }\n')
   const state = path.join(OUT_DIR, 'inputs.json')

@@ -77,6 +77,16 @@ describe('the bundled CLI', () => {
       'train-worker-entry.js',
     ])
       expect(files).toContain(name)
+    // bin/tessera.js checks these to tell a stale build: each must be a source file that exists, or every
+    // start would count the build as stale and run from sources.
+    const { inputs } = JSON.parse(await fs.readFile(path.join(OUT, 'inputs.json'), 'utf8')) as {
+      inputs: string[]
+    }
+    expect(inputs).toContain('src/cli/main.ts')
+    const missing = []
+    for (const input of inputs)
+      if (!(await fs.stat(path.join(REPO, input)).catch(() => null))?.isFile()) missing.push(input)
+    expect(missing).toEqual([])
   })
 
   it('answers --help without loading LanceDB, onnxruntime, sharp or tsx (and the block is real)', async () => {
