@@ -32,7 +32,7 @@ import {
 import type { DupeGroup, DupeKind, DupeLevel, DupePhoto } from './types.js'
 
 /** A pixel-level check of a proposed pair: near only when `near` (createPairVerifier makes one). */
-export type VerifyFn = (a: DupePhoto, b: DupePhoto) => Promise<{ near: boolean }>
+export type VerifyFn = (a: DupePhoto, b: DupePhoto) => Promise<{ near: boolean; score?: number | null }>
 
 export interface Neighbour {
   id: string
@@ -284,8 +284,12 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
       const batch = pending.slice(start, start + width)
       const verdicts = await Promise.all(batch.map((e) => verify(reps[e.i]!, reps[e.j]!)))
       batch.forEach((e, b) => {
-        const edge = { i: e.i, j: e.j, strength: e.strength, cos: e.cos }
-        if (verdicts[b]!.near) nearEdges.push(edge)
+        const v = verdicts[b]!
+        // A proven pair ranks by how complete the match is (a whole copy before a crop), so that a copy
+        // without EXIF joins its original before a burst frame it also matches as a crop.
+        const strength = v.near && typeof v.score === 'number' ? 2 + v.score : e.strength
+        const edge = { i: e.i, j: e.j, strength, cos: e.cos }
+        if (v.near) nearEdges.push(edge)
         else if (e.otherwise === 'similar') similarEdges.push(edge)
       })
     }
