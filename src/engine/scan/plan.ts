@@ -32,17 +32,20 @@ export function planScan(
   found: readonly FoundFile[],
   model: string | null,
 ): ScanPlan {
-  const byPath = new Map<string, IndexState>()
-  for (const row of rows) byPath.set(row.path, row)
+  // Path → index of its row; `found` marks the paths seen on disk (a flag per row, not a second set of
+  // 100,000 paths on an unchanged rescan).
+  const byPath = new Map<string, number>()
+  for (let i = 0; i < rows.length; i++) byPath.set(rows[i]!.path, i)
+  const seen = new Uint8Array(rows.length)
   const plan: ScanPlan = { unchanged: [], reembed: [], changed: [], fresh: [], missing: [] }
-  const seen = new Set<string>()
   for (const file of found) {
-    seen.add(file.path)
-    const row = byPath.get(file.path)
-    if (!row) {
+    const index = byPath.get(file.path)
+    if (index === undefined) {
       plan.fresh.push(file)
       continue
     }
+    seen[index] = 1
+    const row = rows[index]!
     const same = row.size === file.size && row.mtimeMs === file.mtimeMs && !file.statError
     // A trashed photo that is back (undo, or put back by hand) is re-checked by content hash.
     if (!same || row.status === 'trashed') plan.changed.push({ row, file })
@@ -53,6 +56,6 @@ export function planScan(
     else plan.unchanged.push(row)
   }
   // A trashed photo is expected to be missing: it stays in the library, so an undo restores it intact.
-  for (const row of rows) if (!seen.has(row.path) && row.status !== 'trashed') plan.missing.push(row)
+  for (const row of rows) if (!seen[byPath.get(row.path)!] && row.status !== 'trashed') plan.missing.push(row)
   return plan
 }

@@ -7,6 +7,9 @@ import { randomBytes } from 'node:crypto'
  * A cache: a crash can leave one missing (it is made again), never a half-written one under its final name.
  */
 export class ThumbnailCache {
+  /** Shard folders known to exist: one mkdir each per process, not one per thumbnail. */
+  private readonly madeDirs = new Set<string>()
+
   constructor(readonly dir: string) {}
 
   pathFor(hash: string): string {
@@ -24,9 +27,22 @@ export class ThumbnailCache {
   async write(hash: string, webp: Uint8Array): Promise<void> {
     const target = this.pathFor(hash)
     if (await this.has(hash)) return
-    await fs.mkdir(path.dirname(target), { recursive: true })
+    const shard = path.dirname(target)
+    if (!this.madeDirs.has(shard)) {
+      await fs.mkdir(shard, { recursive: true })
+      this.madeDirs.add(shard)
+    }
     const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`
-    await fs.writeFile(tmp, webp)
+    try {
+      await fs.writeFile(tmp, webp)
+    } catch (error) {
+      // The folder was removed meanwhile (the cache cleared by hand): make it again, once.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      this.madeDirs.delete(shard)
+      await fs.mkdir(shard, { recursive: true })
+      this.madeDirs.add(shard)
+      await fs.writeFile(tmp, webp)
+    }
     await fs.rename(tmp, target)
   }
 }
