@@ -99,6 +99,7 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
       trash: adapters.trash({ libraryDir: layout.dir, now: () => clock.now() }),
       photoSearch,
       syncPaths: (paths) => library.syncPaths(paths),
+      verifier: () => adapters.pairVerifier((p) => adapters.decoder.read(p)),
     })
     const albums = new AlbumsService({
       store,

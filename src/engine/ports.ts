@@ -1,3 +1,4 @@
+import type { VerifyFn } from './dupes/find-duplicates.js'
 /**
  * The engine's ports: the shapes of everything with a side effect (files, ONNX sessions, LanceDB, the
  * trash, the clock, the environment). Services depend on these; `createEngine(config, adapters)` plugs in
@@ -92,12 +93,19 @@ export interface SettingsPort {
 }
 
 /** Everything createEngine needs from the outside world. `nodeAdapters()` builds the real ones. */
+/**
+ * Proves (or refuses) that two photos are the same picture, one an edit of the other, from their pixels:
+ * a pair is a near-duplicate only with this evidence. One verifier per duplicates run (it caches).
+ */
+export type PairVerifierFactory = (read: (path: string) => Promise<Buffer>) => Promise<VerifyFn>
+
 export interface EngineAdapters {
   store: StoreFactory
   decoder: PhotoDecoder
   featureExtractor: FeatureExtractorFactory
   matmul: MatMulFactory
   trash: TrashFactory
+  pairVerifier: PairVerifierFactory
   clock: Clock
   env: EngineEnvironment
 }

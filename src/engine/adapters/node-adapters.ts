@@ -47,6 +47,9 @@ export function nodeAdapters(env: EnvRecord = process.env): EngineAdapters {
     matmul: async () => (await import('../linalg/ort-matmul.js')).MatMul.create(),
     trash: ({ libraryDir, now }) =>
       new TrashJournal({ libraryDir, trashDir: environment.trashDir, env: snapshot, now }),
+    // OpenCV (WASM) is loaded on the first verification only.
+    pairVerifier: async (readFile) =>
+      (await import('../dupes/verify-pair.js')).createPairVerifier({ readFile }),
     clock: systemClock,
     env: environment,
   }

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import type { DupeGroup, DupeLevel, NeighbourFn } from '../dupes/index.js'
+import type { DupeGroup, DupeLevel, NeighbourFn, VerifyFn } from '../dupes/index.js'
 import { ivfNeighbours } from '../dupes/ivf-neighbours.js'
 import type { Serial } from '../library/serial.js'
 import type { TrashPort } from '../ports.js'
@@ -41,6 +41,8 @@ export interface DuplicatesServiceDeps extends VisualSpaceDeps {
   photoSearch: () => PhotoSearch
   /** Re-examines restored paths (the library service's syncPaths). */
   syncPaths: (paths: string[]) => Promise<unknown>
+  /** A new pixel-level verifier for each run: near-duplicates need its proof. */
+  verifier: () => Promise<VerifyFn>
   /** Above this many embedded photos, neighbours come from an approximate IVF graph. */
   exactUpTo?: number
 }
@@ -98,7 +100,8 @@ export class DuplicatesService {
           : (id, k) => search.neighboursOf(id, k)
     // The pair checks (sharp, OpenCV) load on the first search for duplicates, never when the engine opens.
     const { findDuplicates } = await import('../dupes/find-duplicates.js')
-    const groups = await findDuplicates(rows, { level, similar, neighbours })
+    const verify = await this.deps.verifier()
+    const groups = await findDuplicates(rows, { level, similar, neighbours, verify })
     const pathOf = new Map(rows.map((r) => [r.id, r.path]))
     return groups.map((g) => ({
       ...g,

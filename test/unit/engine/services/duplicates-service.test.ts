@@ -5,7 +5,7 @@ import type { Head } from '../../../../src/engine/head/head.js'
 import type { PhotoRow } from '../../../../src/engine/store/photo-store.js'
 import { embeddingMatrix, neighboursFromGraph } from '../../../../src/engine/services/duplicates-service.js'
 import { newestPcaHead, toVisualSpace } from '../../../../src/engine/services/visual-space.js'
-import { fakeMatMul, fakeWorld, photoSet, type FakeWorld } from './fakes.js'
+import { fakeMatMul, fakePairVerifier, fakeWorld, photoSet, type FakeWorld } from './fakes.js'
 
 function head(
   version: string,
@@ -139,5 +139,16 @@ describe('duplicates service (fakes)', () => {
     expect(groups.map((g) => [g.kind, ...g.paths.map((p) => path.basename(p)).sort()])).toEqual([
       ['near', 'a.jpg', 'b.jpg'],
     ])
+  })
+
+  it('never calls a pair near without proof from the pixel verifier', async () => {
+    const verifier = fakePairVerifier({ refuseAll: true })
+    world = await fakeWorld({ verifier })
+    await world.write({ 'a.jpg': 'red 1', 'b.jpg': 'red 1 again', 'c.jpg': 'blue 1', 'd.jpg': 'green 1' })
+    const engine = await world.open()
+    await engine.index([world.photosDir])
+    expect(await engine.duplicates('normal')).toEqual([])
+    // The close pair was proposed and refused; exact copies would need no proof.
+    expect(verifier.calls.map((c) => c.map((p) => path.basename(p)))).toContainEqual(['a.jpg', 'b.jpg'])
   })
 })

@@ -14,6 +14,7 @@ import type { Engine, EngineConfig } from '../../../../src/engine/engine.js'
 import type {
   Clock,
   EngineAdapters,
+  PairVerifierFactory,
   ExtractorResult,
   FeatureExtractor,
   MatMul,
@@ -120,6 +121,21 @@ export function fakeDecoder(): PhotoDecoder & { decoded: string[] } {
       }
     },
   }
+}
+
+/**
+ * A pixel verifier for fake photos: two files can be the same picture when their first word (the subject)
+ * agrees; which pairs are proposed at all is the embeddings' business. `refuseAll` makes it refuse every
+ * pair; `calls` records them.
+ */
+export function fakePairVerifier(opts: { refuseAll?: boolean } = {}) {
+  const calls: Array<[string, string]> = []
+  const factory: PairVerifierFactory = async (read) => async (a, b) => {
+    calls.push([a.path, b.path].sort() as [string, string])
+    const picture = async (p: string) => (await read(p)).toString('utf8').split(/\s+/)[0]
+    return { near: !opts.refuseAll && (await picture(a.path)) === (await picture(b.path)) }
+  }
+  return { factory, calls }
 }
 
 export function fakeExtractor(provider: 'cpu' | 'cuda' = 'cpu'): FeatureExtractor & { closed: boolean } {
@@ -258,7 +274,11 @@ export async function installFakePack(packsDir: string): Promise<void> {
 }
 
 export async function fakeWorld(
-  opts: { pack?: boolean; extractor?: () => ExtractorResult } = {},
+  opts: {
+    pack?: boolean
+    extractor?: () => ExtractorResult
+    verifier?: ReturnType<typeof fakePairVerifier>
+  } = {},
 ): Promise<FakeWorld> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-services-'))
   const libraryDir = path.join(dir, 'library')
@@ -280,6 +300,7 @@ export async function fakeWorld(
       return mm
     },
     trash: () => trash,
+    pairVerifier: (opts.verifier ?? fakePairVerifier()).factory,
     clock,
     env: { modelMirror: '/mirror/from/env' },
   }
