@@ -148,9 +148,13 @@ export class LibraryService {
       if (scope.length === 0) throw new Error('No folders to index. Add one with `tessera index <folder>`.')
       this.deps.onProgress?.({ phase: 'scan', done: 0, total: 0, message: 'Looking for photos' })
       const rootOf = (p: string) => roots.find((r) => isInside(p, r)) ?? p
-      const { files } = await walkRoots(scope, this.deps.layout.dir)
+      // The store's read runs on LanceDB's own threads while the walk lists folders here: started first,
+      // it overlaps the walk instead of following it (a rescan of 100,000 files waits for both).
+      const [all, { files }] = await Promise.all([
+        this.deps.store.indexState(),
+        walkRoots(scope, this.deps.layout.dir),
+      ])
       for (const f of files) f.root = rootOf(f.path)
-      const all = await this.deps.store.indexState()
       const rows = all.filter((r) => scope.some((s) => isInside(r.path, s)))
       const report = await (await this.indexer(signal)).run(rows, files, all)
       return this.finishRun(started, report)
