@@ -35,7 +35,7 @@ let tsxApi: string | null = null
  * The ESM build of tsx's `register()` API. (The CommonJS build cannot be imported in a worker: it loads its
  * ESM half by a relative path that breaks there.) Found from tsx's package.json, as Node would resolve it.
  */
-function tsxLoader(): string {
+export function tsxLoader(): string {
   if (tsxApi) return tsxApi
   const require = createRequire(import.meta.url)
   let manifest: string

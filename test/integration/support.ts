@@ -62,10 +62,23 @@ export interface CliResult {
  * (built before the tests by test/global-setup.ts, which also sets TESSERA_CLI_BUILT=1).
  */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runNode([path.join(REPO, 'bin', 'tessera.js'), ...args], {
+    env: { ...process.env, TESSERA_MODEL_MIRROR: MIRROR, ...env },
+  })
+}
+
+/**
+ * Runs `node ARGS` in a child process and collects its output. `env` replaces the environment (the
+ * default is this one); `plain` drops NODE_OPTIONS, so none of the test runner's loaders (tsx) come along.
+ */
+export function runNode(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; plain?: boolean } = {},
+): Promise<CliResult> {
+  const env = { ...(opts.env ?? process.env) }
+  if (opts.plain) delete env.NODE_OPTIONS
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'tessera.js'), ...args], {
-      env: { ...process.env, TESSERA_MODEL_MIRROR: MIRROR, ...env },
-    })
+    const child = spawn(process.execPath, args, { env, cwd: opts.cwd })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))

@@ -15,11 +15,8 @@
  *
  * Cancellation terminates the worker: the current mini-batch is abandoned, nothing partial is returned.
  */
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { tsxLoader } from '../worker-module.js'
 import {
   TrainingDataError,
   type TrainingData,
@@ -66,26 +63,6 @@ export function defaultEntry(from: string = import.meta.url): { entry: URL; type
     entry: new URL(typescript ? './train-worker-entry.ts' : './train-worker-entry.js', from),
     typescript,
   }
-}
-
-/**
- * The ESM build of tsx's `register()` API. (The CommonJS build cannot be imported in a worker: it loads its
- * ESM half by a relative path that breaks there.) Found from tsx's package.json, as Node would resolve it.
- */
-function tsxLoader(): string {
-  const require = createRequire(import.meta.url)
-  let manifest: string
-  try {
-    manifest = require.resolve('tsx/package.json')
-  } catch {
-    throw new Error('Training from TypeScript sources needs the tsx package (npm install tsx).')
-  }
-  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
-    exports?: Record<string, { import?: string | { default?: string } }>
-  }
-  const target = pkg.exports?.['./esm/api']?.import
-  const file = (typeof target === 'string' ? target : target?.default) ?? './dist/esm/api/index.mjs'
-  return pathToFileURL(path.join(path.dirname(manifest), file)).href
 }
 
 function rebuildError(name: string, message: string): Error {

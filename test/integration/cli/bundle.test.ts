@@ -4,13 +4,12 @@
  * bundle, under plain Node with no TypeScript loader at all. The map-layout worker is not part of the CLI:
  * it is bundled here the way the app's main build carries it, its entry emitted beside the bundle.
  */
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { copyPhotos, MIRROR, REPO, seedPhotos, tempDir, type CliResult } from '../support.js'
+import { copyPhotos, MIRROR, REPO, runNode, seedPhotos, tempDir, type CliResult } from '../support.js'
 
 let work: string
 beforeAll(async () => {
@@ -50,17 +49,8 @@ async function node(
   opts: { block?: string; cwd?: string } = {},
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_MODEL_MIRROR: MIRROR, TESSERA_CLI_BUILT: '1' }
-  delete env.NODE_OPTIONS
   const pre = opts.block ? ['--import', await blocker(opts.block)] : []
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...pre, script, ...args], { cwd: opts.cwd ?? work, env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return runNode([...pre, script, ...args], { cwd: opts.cwd ?? work, env, plain: true })
 }
 
 const BIN = path.join(REPO, 'bin', 'tessera.js')

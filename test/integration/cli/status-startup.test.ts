@@ -4,12 +4,11 @@
  * The engine's adapters and services import those on first use. The check runs the built CLI (out/cli)
  * with a preloaded module that makes those packages impossible to load, by `import` and by `require`.
  */
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { copyPhotos, MIRROR, REPO, runCli, seedPhotos, tempDir, type CliResult } from '../support.js'
+import { copyPhotos, MIRROR, REPO, runCli, runNode, seedPhotos, tempDir, type CliResult } from '../support.js'
 
 const HEAVY = ['sharp', 'onnxruntime-node', 'chokidar', 'exifr', 'onnx-proto', '@techstark/opencv-js']
 /**
@@ -69,16 +68,7 @@ register(${JSON.stringify(pathToFileURL(hooks).href)})
 /** `node --import <blocker> <script> args`, with no test-runner loaders in the environment. */
 function blocked(script: string, args: string[]): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_MODEL_MIRROR: MIRROR, TESSERA_CLI_BUILT: '1' }
-  delete env.NODE_OPTIONS
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', blocker, script, ...args], { cwd: work, env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+  return runNode(['--import', blocker, script, ...args], { cwd: work, env, plain: true })
 }
 
 describe('tessera status', () => {

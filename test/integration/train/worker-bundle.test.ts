@@ -5,13 +5,12 @@
  *
  * esbuild comes with tsx; onnxruntime-node stays external (a native module), pointed at by absolute path.
  */
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { build, type Plugin } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { REPO, tempDir } from '../support.js'
+import { REPO, runNode, tempDir } from '../support.js'
 
 let work: string
 beforeAll(async () => {
@@ -48,19 +47,9 @@ const loaders = process.execArgv.join(' ')
 console.log(JSON.stringify({ events, weights: result.weights.length, finite: result.weights.every(Number.isFinite), error, loaders }))
 `
 
-function node(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Plain Node: no tsx, and none of the test runner's loaders.
-    const env = { ...process.env }
-    delete env.NODE_OPTIONS
-    const child = spawn(process.execPath, [script], { cwd: path.dirname(script), env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+/** Plain Node: no tsx, and none of the test runner's loaders. */
+function node(script: string) {
+  return runNode([script], { cwd: path.dirname(script), plain: true })
 }
 
 describe('the training worker in a bundle', () => {
