@@ -28,11 +28,21 @@ export interface PhotoRow {
   width: number | null
   height: number | null
   takenAt: string | null
+  /**
+   * Where takenAt came from: 'exif' (DateTimeOriginal), 'exif-other' (another EXIF/XMP date), 'filename'
+   * (a date in the file's name), 'mtime' (the file's modification time); null when nothing is known.
+   */
+  dateSource: string | null
   cameraMake: string | null
   cameraModel: string | null
   latitude: number | null
   longitude: number | null
   altitude: number | null
+  /** Reverse-geocoded place of latitude/longitude (offline dataset); null without GPS. */
+  placeCity: string | null
+  placeCountry: string | null
+  /** Labels the backbone's classifier gave this photo (JSON, written by the labelling step); null until known. */
+  labels: string | null
   phash: string | null
   dhash: string | null
   /** The backbone feature, as the pack's codec stores it (1280 bytes for the default pack). */
@@ -57,11 +67,15 @@ export function blankPhotoRow(file: Pick<PhotoRow, 'id' | 'path' | 'root' | 'siz
     width: null,
     height: null,
     takenAt: null,
+    dateSource: null,
     cameraMake: null,
     cameraModel: null,
     latitude: null,
     longitude: null,
     altitude: null,
+    placeCity: null,
+    placeCountry: null,
+    labels: null,
     phash: null,
     dhash: null,
     feature: null,
@@ -158,11 +172,15 @@ export const photoSchema = new arrow.Schema([
   new arrow.Field('width', new arrow.Int32(), true),
   new arrow.Field('height', new arrow.Int32(), true),
   utf8('takenAt'),
+  utf8('dateSource'),
   utf8('cameraMake'),
   utf8('cameraModel'),
   f64('latitude'),
   f64('longitude'),
   f64('altitude'),
+  utf8('placeCity'),
+  utf8('placeCountry'),
+  utf8('labels'),
   utf8('phash'),
   utf8('dhash'),
   new arrow.Field('feature', new arrow.Binary(), true),
@@ -210,6 +228,26 @@ function fromRecord(record: Record<string, unknown>): PhotoRow {
 }
 
 /**
+ * Libraries made by an older Tessera lack the newer columns: add them, empty (null), in one commit. Lance
+ * adds a column without rewriting the data, and a crash leaves the table with or without it, never half.
+ * Only nullable columns are ever added, so old rows stay valid.
+ */
+async function addMissingColumns(table: lancedb.Table): Promise<void> {
+  const have = new Set((await table.schema()).fields.map((f) => f.name))
+  const missing = photoSchema.fields.filter((f) => !have.has(f.name))
+  if (missing.length === 0) return
+  if (missing.some((f) => !f.nullable))
+    throw new Error(`photos table lacks required columns: ${missing.map((f) => f.name).join(', ')}`)
+  // As SQL: the Field/Schema overloads check `instanceof` against lancedb's own copy of Arrow.
+  const sqlType = (f: arrow.Field): string => {
+    if (f.type.typeId === arrow.Type.Utf8) return 'STRING'
+    if (f.type.typeId === arrow.Type.Float) return 'DOUBLE'
+    throw new Error(`no migration for column ${f.name}`)
+  }
+  await table.addColumns(missing.map((f) => ({ name: f.name, valueSql: `CAST(NULL AS ${sqlType(f)})` })))
+}
+
+/**
  * The `photos` table in LanceDB. Every write is one Lance commit, which is atomic: a crash leaves the
  * table as it was before the write or after it, never half-written.
  */
@@ -225,6 +263,7 @@ export class PhotoStore {
     const table = names.includes('photos')
       ? await db.openTable('photos')
       : await db.createEmptyTable('photos', photoSchema, { existOk: true })
+    await addMissingColumns(table)
     return new PhotoStore(db, table)
   }
 
