@@ -1,4 +1,5 @@
 import type { ProgressEvent } from '../engine/ports.js'
+import { formatBytes } from '../shared/format-bytes'
 
 /**
  * Progress on stderr (stdout is kept for results, so `--json` output stays parseable): a redrawn line on a
@@ -39,15 +40,14 @@ export class ProgressPrinter {
   }
 
   bytes = (done: number, total: number): void => {
-    const mb = (n: number) => (n / 1e6).toFixed(1)
     if (total > 0) {
       const width = 30
       const filled = Math.round((done / total) * width)
       this.write(
-        `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${mb(done)}/${mb(total)} MB`,
+        `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${formatBytes(done)}/${formatBytes(total)}`,
         done >= total,
       )
-    } else this.write(`${mb(done)} MB`)
+    } else this.write(formatBytes(done))
   }
 
   end(): void {

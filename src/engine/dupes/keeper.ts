@@ -4,6 +4,7 @@
  * tie-break that only makes the choice deterministic, the shorter path (then the smaller path and id).
  */
 import type { DupePhoto } from './types.js'
+import { formatBytes } from '../../shared/format-bytes'
 
 type KeeperFields = Pick<
   DupePhoto,
@@ -71,12 +72,6 @@ function decide(a: KeeperFields, b: KeeperFields): { by: Criterion; sign: number
 /** Keeper order: the photo to keep first. */
 export function compareForKeeping(a: KeeperFields, b: KeeperFields): number {
   return decide(a, b).sign
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 }
 
 /** The members in keeper order, and the reason the first one is kept rather than the second. */

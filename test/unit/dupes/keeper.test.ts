@@ -22,7 +22,7 @@ describe('chooseKeeper', () => {
       photo('q95', { width: 4000, height: 3000, size: 3_500_000 }),
     )
     expect(r.keep).toBe('q95')
-    expect(r.reason).toBe('Largest file at equal resolution (3.3 MB)')
+    expect(r.reason).toBe('Largest file at equal resolution (3.5 MB)')
   })
 
   it('then the richer metadata', () => {

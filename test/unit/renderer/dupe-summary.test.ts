@@ -70,7 +70,7 @@ describe('duplicate summary', () => {
   it('formats sizes as file managers do', () => {
     expect(formatBytes(0)).toBe('0 B')
     expect(formatBytes(999)).toBe('999 B')
-    expect(formatBytes(840_000)).toBe('840 KB')
+    expect(formatBytes(840_000)).toBe('840 kB')
     expect(formatBytes(12_345_678)).toBe('12.3 MB')
     expect(formatBytes(2_100_000_000)).toBe('2.1 GB')
   })

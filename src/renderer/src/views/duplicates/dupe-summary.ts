@@ -3,6 +3,7 @@
  * each group, how many there are and how much space they take.
  */
 import type { DupeGroupView, DupePhoto } from '../../../../shared/contract'
+import { formatBytes } from '../../../../shared/format-bytes'
 
 /** A group's identity across refetches: its members (the engine's keeper order may change). */
 export function groupKey(group: Pick<DupeGroupView, 'photos'>): string {
@@ -50,19 +51,8 @@ export function summarize(
   return { groups: groups.length, extraCopies: extraIds.length, bytesToFree, extraIds }
 }
 
-/** 12.3 MB, 840 KB, 2.1 GB (decimal units, as file managers show them). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 1000) return `${Math.max(0, Math.round(bytes || 0))} B`
-  const units = ['KB', 'MB', 'GB', 'TB']
-  let value = bytes
-  let unit = -1
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000
-    unit++
-  }
-  const digits = value >= 100 ? 0 : 1
-  return `${value.toFixed(digits)} ${units[unit]}`
-}
+/** Sizes in the one convention of the interface and the CLI (decimal units). */
+export { formatBytes }
 
 /** "5 groups · 7 extra copies · 12.3 MB to free" */
 export function summaryLine(summary: DupeSummary, extraWord: { one: string; many: string }): string {

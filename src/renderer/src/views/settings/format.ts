@@ -1,12 +1,6 @@
 import type { ProviderName } from '../../../../shared/contract'
 
-/** "3.7 MB", "605 MB", "1.2 GB". */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`
-  if (bytes >= 1e8) return `${Math.round(bytes / 1e6)} MB`
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`
-  return `${Math.max(1, Math.round(bytes / 1e3))} KB`
-}
+export { formatBytes } from '../../../../shared/format-bytes'
 
 const PROVIDER_LABELS: Record<ProviderName, string> = {
   cuda: 'CUDA',
