@@ -28,6 +28,8 @@ export const searchFilters = z
     from: isoDay.optional(),
     to: isoDay.optional(),
     album: albumRef.optional(),
+    /** A city or country name (case- and accent-insensitive): photos placed there by their GPS position. */
+    place: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
 
@@ -41,6 +43,15 @@ export const methods = {
   'library.timeline': none,
   'library.photo': z.tuple([photoId]),
   'library.problems': none,
+  /** Every GPS-tagged photo that can be shown, with the city and country it was placed in (offline). */
+  'library.places': none,
+  /** The watched folders as trees, with how many photos each folder holds. */
+  'library.folders': none,
+  /**
+   * Browser mode's folder picker: the sub-folders of an absolute folder (the user's home when omitted).
+   * System folders are listed but marked refused, with the reason.
+   */
+  'fs.browse': z.tuple([folderPath.optional()]),
   'roots.add': z.tuple([z.array(folderPath).min(1).max(100)]),
   'roots.remove': z.tuple([folderPath]),
   /** Rescans every watched folder; progress arrives as `index` events. */
@@ -180,9 +191,44 @@ export interface PhotoDetail {
   height: number | null
   format: string | null
   takenAt: string | null
+  /** Where takenAt came from: EXIF DateTimeOriginal, another EXIF/XMP date, the file name, the file time. */
+  dateSource: DateSource | null
   camera: string | null
   gps: { latitude: number; longitude: number; altitude: number | null } | null
+  /** The nearest city (offline reverse geocoding of gps), null without GPS or far from any town. */
+  placeCity: string | null
+  placeCountry: string | null
   albums: Array<{ id: string; name: string }>
+}
+
+export type DateSource = 'exif' | 'exif-other' | 'filename' | 'mtime'
+
+export interface PlacePoint {
+  id: string
+  lat: number
+  lon: number
+  city: string | null
+  country: string | null
+}
+
+export interface FolderNode {
+  /** Absolute path. */
+  path: string
+  name: string
+  /** Photos directly inside this folder. */
+  count: number
+  /** Photos in this folder and all its sub-folders. */
+  total: number
+  children: FolderNode[]
+}
+
+export interface FolderListing {
+  /** The absolute, real path listed. */
+  path: string
+  /** Its parent folder, null at the file-system root. */
+  parent: string | null
+  /** Sub-folders only, by name; `refused` says why one cannot be added (a system folder), else null. */
+  entries: Array<{ name: string; path: string; refused: string | null }>
 }
 
 export interface Problem {
@@ -307,6 +353,9 @@ export interface Results {
   'library.timeline': Timeline
   'library.photo': PhotoDetail
   'library.problems': Problem[]
+  'library.places': PlacePoint[]
+  'library.folders': FolderNode[]
+  'fs.browse': FolderListing
   'roots.add': { added: string[] }
   'roots.remove': { removedPhotos: number }
   'index.start': { started: boolean }

@@ -5,6 +5,7 @@
 import { albumsHandlers } from './albums.js'
 import type { Handlers, HostContext } from './context.js'
 import { dupesHandlers } from './dupes.js'
+import { foldersHandlers } from './folders.js'
 import { libraryHandlers } from './library.js'
 import { mapHandlers } from './map.js'
 import { modelsHandlers } from './models.js'
@@ -21,6 +22,7 @@ export const DOMAINS = [
   modelsHandlers,
   mapHandlers,
   settingsHandlers,
+  foldersHandlers,
 ] as const
 
 export function createHandlers(context: HostContext): Handlers {
@@ -33,5 +35,6 @@ export function createHandlers(context: HostContext): Handlers {
     ...modelsHandlers(context),
     ...mapHandlers(context),
     ...settingsHandlers(context),
+    ...foldersHandlers(context),
   }
 }

@@ -1,6 +1,7 @@
 /** The library: its status, timeline, photos and problems, its folders (roots) and indexing them. */
 import path from 'node:path'
-import { ContractError } from '../../shared/contract.js'
+import { ContractError, type DateSource } from '../../shared/contract.js'
+import { folderTree } from '../folder-tree.js'
 import type { DomainHandlers, HostContext } from './context.js'
 
 export function libraryHandlers({
@@ -32,15 +33,38 @@ export function libraryHandlers({
         height: row.height,
         format: row.format,
         takenAt: row.takenAt,
+        dateSource: (row.dateSource as DateSource | null) ?? null,
         camera,
         gps:
           row.latitude !== null && row.longitude !== null
             ? { latitude: row.latitude, longitude: row.longitude, altitude: row.altitude }
             : null,
+        placeCity: row.placeCity,
+        placeCountry: row.placeCountry,
         albums: ids.map((a) => ({ id: a, name: names.get(a) ?? a })),
       }
     },
     'library.problems': () => engine.problems(),
+    'library.places': async () => {
+      const rows = await engine.store.query(
+        `status = 'ok' AND latitude IS NOT NULL AND longitude IS NOT NULL`,
+        ['id', 'latitude', 'longitude', 'placeCity', 'placeCountry'],
+      )
+      return rows.map((r) => ({
+        id: r.id,
+        lat: r.latitude!,
+        lon: r.longitude!,
+        city: r.placeCity ?? null,
+        country: r.placeCountry ?? null,
+      }))
+    },
+    'library.folders': async () => {
+      const rows = await engine.store.indexState()
+      return folderTree(
+        engine.settings.roots,
+        rows.filter((r) => r.status === 'ok').map((r) => r.path),
+      )
+    },
     'roots.add': async (folders) => {
       const added = await engine.addRoots(folders)
       indexing.start()

@@ -39,6 +39,7 @@ describe('host handlers by domain', () => {
       modelsHandlers: ['models'],
       mapHandlers: ['groups', 'map'],
       settingsHandlers: ['app', 'settings'],
+      foldersHandlers: ['fs'],
     })
   })
 })
