@@ -7,6 +7,7 @@ import type { Dirent } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { isRefusedSystemFolder } from '../../engine/library/folder-policy.js'
 import { ContractError, type FolderListing } from '../../shared/contract.js'
 import type { DomainHandlers, HostContext } from './context.js'
 
@@ -15,6 +16,8 @@ export function foldersHandlers(_context: HostContext): DomainHandlers<'fs'> {
     'fs.browse': (folder) => browseFolder(folder ?? os.homedir()),
   }
 }
+
+const SYSTEM_FOLDER = 'A system folder, not a photos folder: Tessera does not index it.'
 
 export async function browseFolder(folder: string): Promise<FolderListing> {
   if (!path.isAbsolute(folder))
@@ -45,40 +48,13 @@ export async function browseFolder(folder: string): Promise<FolderListing> {
         continue // a dangling link
       }
     } else if (!d.isDirectory()) continue
-    entries.push({ name: d.name, path: target, refused: refusedFolderReason(target) })
+    entries.push({
+      name: d.name,
+      path: target,
+      refused: isRefusedSystemFolder(target) ? SYSTEM_FOLDER : null,
+    })
   }
   entries.sort((a, b) => a.name.localeCompare(b.name))
   const parent = path.dirname(real)
   return { path: real, parent: parent === real ? null : parent, entries }
-}
-
-// Until the engine's folder policy (src/engine/library/folder-policy.ts) lands: the file-system root and
-// the operating system's own folders.
-const SYSTEM_FOLDERS = new Set([
-  '/bin',
-  '/boot',
-  '/dev',
-  '/etc',
-  '/lib',
-  '/lib64',
-  '/proc',
-  '/run',
-  '/sbin',
-  '/sys',
-  '/usr',
-  '/var',
-  '/System',
-  '/Library',
-  '/private',
-  'C:\\Windows',
-  'C:\\Program Files',
-  'C:\\Program Files (x86)',
-])
-
-function refusedFolderReason(folder: string): string | null {
-  if (path.dirname(folder) === folder) return 'The whole disk is too much to watch: choose a folder on it.'
-  for (const system of SYSTEM_FOLDERS)
-    if (folder === system || folder.startsWith(system + path.sep))
-      return 'A system folder holds no photos of yours.'
-  return null
 }
