@@ -75,6 +75,8 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
       installedPack,
       featureExtractor,
       onProgress: config.onProgress,
+      // Before any scan: rows of files a crash left in the trash are marked, never removed.
+      settleTrash: readOnly ? undefined : (): Promise<void> => duplicates.settle(),
     })
     const search = new SearchService({
       store,

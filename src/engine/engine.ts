@@ -8,7 +8,8 @@ import type { ClusterOptions } from './groups/cluster-photos.js'
 import type { SearchFilters, SearchHit } from './search/photo-search.js'
 import type { TrainOptions } from './train/train-head.js'
 import type { DupeGroup, DupeLevel } from './dupes/index.js'
-import type { TrashResult, UndoResult } from './trash/index.js'
+import type { RestoreResult, RestoreSelection, TrashResult, UndoResult } from './trash/index.js'
+import type { TrashedEntry } from './services/duplicates-service.js'
 import type { AlbumStore } from './albums/index.js'
 import type { ExtractorResult, MatMul, ProgressEvent, SettingsPort } from './ports.js'
 import type { FeatureCodec, ProviderName } from './types.js'
@@ -211,6 +212,16 @@ export class Engine {
   /** Puts back every file of the last trash action and brings their photos back into the library. */
   undo(): Promise<UndoResult> {
     return this.services.duplicates.undo()
+  }
+
+  /** What Tessera moved to the trash (from its journal), newest first, with each file's photo and batch. */
+  trashed(): Promise<TrashedEntry[]> {
+    return this.services.duplicates.trashed()
+  }
+
+  /** Puts back chosen photos, paths or whole batches from the trash, with their ids and albums. */
+  restoreTrashed(selection: RestoreSelection): Promise<RestoreResult> {
+    return this.services.duplicates.restore(selection)
   }
 
   // ---- albums ----

@@ -64,7 +64,10 @@ export type MatMulFactory = () => Promise<MatMul>
 export type StoreFactory = (dbDir: string) => Promise<PhotoStore>
 
 /** What the duplicates service needs of the trash: moving files (journaled), undoing, crash recovery. */
-export type TrashPort = Pick<TrashJournal, 'recover' | 'trashFiles' | 'actions' | 'undoLast'>
+export type TrashPort = Pick<
+  TrashJournal,
+  'recover' | 'trashFiles' | 'actions' | 'undoLast' | 'restore' | 'needsSettling' | 'markRowsSettled'
+>
 export type TrashFactory = (opts: { libraryDir: string; now: () => Date }) => TrashPort
 
 /** Time, so that services never read the system clock themselves. */

@@ -1,13 +1,22 @@
+import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { DupeGroup, DupeLevel, NeighbourFn, VerifyFn } from '../dupes/index.js'
 import { ivfNeighbours } from '../dupes/ivf-neighbours.js'
+import { failpoint } from '../library/failpoint.js'
 import type { Serial } from '../library/serial.js'
 import type { TrashPort } from '../ports.js'
 import type { KnnGraph } from '../search/knn-graph.js'
 import { knnGraph } from '../search/knn-graph.js'
 import type { PhotoSearch } from '../search/photo-search.js'
 import type { PhotoRow, PhotoStore } from '../store/photo-store.js'
-import type { RecoverResult, TrashResult, UndoResult } from '../trash/index.js'
+import type {
+  JournalItem,
+  RecoverResult,
+  RestoreResult,
+  RestoreSelection,
+  TrashResult,
+  UndoResult,
+} from '../trash/index.js'
 import { toVisualSpace, type VisualSpaceDeps } from './visual-space.js'
 
 /** Up to this many photos, duplicate finding asks the exact index (about 1 ms a query at this size). */
@@ -124,14 +133,33 @@ export class DuplicatesService {
   /**
    * Moves files to the OS trash (never a permanent delete), journaled so that `undo` can put them back,
    * even after a restart. Their photos stay in the library, marked trashed, so an undo restores them
-   * with their identity and albums.
+   * with their identity and albums. One recoverable unit: the journal names every file, its destination
+   * and its photo before the rows are marked and before the first move; a crash anywhere is finished or
+   * rolled back by `settle` (at start-up and before any scan), so no row is ever removed for a file that
+   * is in the trash.
    */
   async trash(paths: string[]): Promise<TrashResult> {
     return this.deps.serial.run(async () => {
-      const result = await this.deps.trash.trashFiles(paths.map((p) => path.resolve(p)))
-      const moved = new Set(result.moved.map((m) => m.path))
-      const rows = (await this.deps.store.indexState()).filter((r) => moved.has(r.path))
-      await this.deps.store.patch(rows.map((r) => ({ id: r.id, status: 'trashed' as const })))
+      await this.settle()
+      const resolved = paths.map((p) => path.resolve(p))
+      const wanted = new Set(resolved)
+      const photos = new Map<string, { id: string; status: 'ok' | 'failed' }>()
+      for (const r of await this.deps.store.indexState())
+        if (wanted.has(r.path) && r.status !== 'trashed') photos.set(r.path, { id: r.id, status: r.status })
+      let result: TrashResult
+      try {
+        result = await this.deps.trash.trashFiles(resolved, {
+          photos,
+          beforeMoves: async (action) => {
+            const marked = action.items.filter((i) => i.state === 'planned' && i.photoId !== undefined)
+            await this.deps.store.patch(marked.map((i) => ({ id: i.photoId!, status: 'trashed' as const })))
+            failpoint('trash:after-rows-marked')
+          },
+        })
+      } finally {
+        // The rows of files that could not be moved (or of an action that failed half way) go back.
+        await this.settle()
+      }
       return result
     })
   }
@@ -143,13 +171,142 @@ export class DuplicatesService {
 
   /** Puts back every file of the last trash action and brings their photos back into the library. */
   async undo(): Promise<UndoResult> {
-    const result = await this.deps.serial.run(() => this.deps.trash.undoLast())
-    if (result.restored.length > 0) await this.deps.syncPaths(result.restored)
+    const result = await this.deps.serial.run(async () => {
+      await this.settle()
+      return this.deps.trash.undoLast()
+    })
+    await this.afterRestore(result.restored)
     return result
   }
 
-  /** Finishes or rolls back a trash action a crash interrupted (at startup, before anything else). */
-  recover(): Promise<RecoverResult> {
-    return this.deps.trash.recover()
+  /**
+   * What Tessera moved to the trash, newest first, from the journal: each file with its photo, the batch
+   * (one move) it belongs to, and whether it is still in the trash, back, or gone from the trash.
+   */
+  async trashed(): Promise<TrashedEntry[]> {
+    const actions = await this.deps.trash.actions()
+    const listed = actions.flatMap((a) => a.items.filter((i) => LISTED.has(i.state)))
+    // Items recorded before the journal named photos: their photo by path.
+    const byPath = listed.some((i) => i.photoId === undefined)
+      ? new Map((await this.deps.store.indexState()).map((r) => [r.path, r.id]))
+      : new Map<string, string>()
+    const out: TrashedEntry[] = []
+    for (const action of [...actions].reverse()) {
+      for (const item of action.items) {
+        if (!LISTED.has(item.state)) continue
+        let state: TrashedEntry['state'] = 'restored'
+        if (item.state !== 'restored')
+          state = item.trashPath && (await exists(item.trashPath)) ? 'in-trash' : 'gone'
+        out.push({
+          batchId: action.id,
+          movedAt: action.createdAt,
+          photoId: item.photoId ?? byPath.get(item.path) ?? null,
+          path: item.path,
+          trashPath: item.trashPath,
+          size: item.size,
+          state,
+          reason: item.reason ?? null,
+        })
+      }
+    }
+    return out
   }
+
+  /** Puts back chosen files from the trash (photos, paths or whole batches), not only the last action. */
+  async restore(selection: RestoreSelection): Promise<RestoreResult> {
+    const result = await this.deps.serial.run(async () => {
+      await this.settle()
+      return this.deps.trash.restore(selection)
+    })
+    await this.afterRestore(result.restored)
+    return result
+  }
+
+  /** Restored files are examined again (same content: same photo, same id), then their rows are settled. */
+  private async afterRestore(restored: string[]): Promise<void> {
+    if (restored.length > 0) await this.deps.syncPaths(restored)
+    failpoint('undo:after-sync')
+    await this.deps.serial.run(() => this.settle())
+  }
+
+  /** Finishes or rolls back a trash action a crash interrupted (at startup, before anything else). */
+  async recover(): Promise<RecoverResult> {
+    const result = await this.deps.trash.recover()
+    await this.settle()
+    return result
+  }
+
+  /**
+   * Brings the library's rows in line with the journal (call inside the library's serial, before a scan):
+   * finishes whatever a crash interrupted (recover), then every photo whose file is in the trash is marked
+   * trashed, and every photo whose file is back at its path gets its former status again. Idempotent; a
+   * crash in the middle is settled again next time.
+   */
+  async settle(): Promise<void> {
+    if (!(await this.deps.trash.needsSettling())) return
+    await this.deps.trash.recover()
+    const actions = await this.deps.trash.actions()
+    const unsettled = actions.filter((a) => a.rowsSettled === false)
+    if (unsettled.length === 0) return
+    const rows = await this.deps.store.indexState()
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    const byPath = new Map(rows.map((r) => [r.path, r]))
+    const rowOf = (item: JournalItem) => {
+      const row = item.photoId !== undefined ? byId.get(item.photoId) : byPath.get(item.path)
+      return row && row.path === item.path ? row : undefined
+    }
+    // The photos these actions name; for each, its newest journal item (in any action) decides.
+    const concerned = new Set(unsettled.flatMap((a) => a.items.map((i) => rowOf(i)?.id)))
+    const last = new Map<string, JournalItem>()
+    for (const action of actions)
+      for (const item of action.items) {
+        const row = rowOf(item)
+        if (row && concerned.has(row.id)) last.set(row.id, item)
+      }
+    const want = new Map<string, PhotoRow['status']>()
+    for (const [id, item] of last) {
+      const row = byId.get(id)!
+      if (item.state === 'moved' || item.state === 'kept') {
+        // In the trash: trashed. (A file at its path too is another file, which the next scan examines.)
+        if (!(await exists(item.path))) want.set(id, 'trashed')
+      } else if (row.status === 'trashed') {
+        // Not moved, or back: the status it had (a file gone meanwhile is then removed by the next scan).
+        want.set(id, item.photoStatus ?? 'ok')
+      }
+    }
+    const patches = [...want]
+      .filter(([id, status]) => byId.get(id)!.status !== status)
+      .map(([id, status]) => ({ id, status }))
+    await this.deps.store.patch(patches)
+    failpoint('trash:after-rows-settled')
+    await this.deps.trash.markRowsSettled(unsettled.map((a) => a.id))
+  }
+}
+
+/** Journal items shown in the Trash view: moved (or kept) there, and those put back. */
+const LISTED = new Set<JournalItem['state']>(['moved', 'kept', 'restored', 'restoring'])
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** One file Tessera moved to the trash, as the Trash view lists it. */
+export interface TrashedEntry {
+  /** The move it was part of (one `dupes --trash`, one click): its journal action. */
+  batchId: string
+  /** When it was moved (ISO). */
+  movedAt: string
+  /** Its library photo, kept while it is in the trash (null: not a library photo). */
+  photoId: string | null
+  path: string
+  trashPath: string | null
+  size: number | null
+  /** in-trash: can be restored; restored: back at its path; gone: no longer in the trash (emptied). */
+  state: 'in-trash' | 'restored' | 'gone'
+  reason: string | null
 }

@@ -60,6 +60,8 @@ export interface LibraryServiceDeps {
   installedPack: () => Promise<{ model: string; codec: FeatureCodec } | null>
   featureExtractor: () => Promise<ExtractorResult>
   onProgress?: (event: ProgressEvent) => void
+  /** Settles an interrupted trash action's rows before a scan (a file in the trash is not "removed"). */
+  settleTrash?: () => Promise<void>
 }
 
 /** The library's folders and what is in them: roots, indexing, watching, status and problems. */
@@ -142,6 +144,7 @@ export class LibraryService {
   async index(folders: string[] = [], signal?: AbortSignal): Promise<IndexSummary> {
     if (folders.length > 0) await this.addRoots(folders)
     return this.deps.serial.run(async () => {
+      await this.deps.settleTrash?.()
       const started = this.deps.clock.monotonicMs()
       const roots = this.deps.settings.get().roots
       const scope = folders.length > 0 ? folders.map((f) => path.resolve(f)) : roots
@@ -164,6 +167,7 @@ export class LibraryService {
   /** Re-examines just these paths (files or folders), as the watcher reports them. */
   async syncPaths(paths: string[]): Promise<IndexSummary> {
     return this.deps.serial.run(async () => {
+      await this.deps.settleTrash?.()
       const started = this.deps.clock.monotonicMs()
       const roots = this.deps.settings.get().roots
       const ignore = makeIgnore(roots, this.deps.layout.dir)

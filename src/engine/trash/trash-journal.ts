@@ -13,17 +13,32 @@
  * Undo: `undoing` is written before the first file goes back, `undone` after. A file goes back only to a free
  * place (a hard link, which fails if a file appeared there meanwhile, then the trash entry is removed).
  *
+ * Restoring some files (the Trash view: one photo, one batch) marks them `restoring` before the first goes
+ * back; the action stays undoable for the others and becomes `undone` when none is left in the trash.
+ *
  * recover() (run at startup, and before any new action) settles an action a crash interrupted from what the
  * file system shows: a file still at its original path was not moved, a file in its recorded trash place
  * was. So every photo is always at its original path or in the trash with its journal entry. An interrupted
  * trash action is not resumed (nothing more is moved without the user asking): it becomes what it did, and
- * can be undone; an interrupted undo is finished (it only brings photos back).
+ * can be undone; an interrupted undo or restore is finished (it only brings photos back).
+ *
+ * The library's rows follow the files: each item names its photo (`photoId`, and the status it had), and an
+ * action whose rows may not match its files yet has `rowsSettled: false` — from its plan until the library
+ * confirms (markRowsSettled), and again whenever recover() settles it. The library reconciles its rows from
+ * such actions (DuplicatesService.settle) at start-up and before every scan, so a crash at any instant
+ * leaves no photo forgotten: a row is never removed because its file is in the trash.
+ *
+ * Failpoints (TESSERA_FAILPOINT, see library/failpoint.ts) kill the process at each step for the crash
+ * tests: trash:after-journal, trash:after-move (#n), trash:after-all-moved, trash:after-done,
+ * undo:after-journal, undo:after-restore (#n), undo:after-done, restore:after-journal, restore:after-file
+ * (#n), restore:after-done.
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { readJsonIfExists, writeFileAtomic } from '../library/atomic-file.js'
+import { failpoint } from '../library/failpoint.js'
 import { TrashBins, escapeInfoPath, reserveName, type TrashBinOptions } from './trash-bin.js'
 
 export const JOURNAL_FILE = 'trash-journal.json'
@@ -40,11 +55,15 @@ const itemSchema = z.object({
   /**
    * planned: its place in the trash may be reserved, the move is not confirmed; moved: in the trash;
    * not-moved: at its original path (reason says why); restored: back at its original path after an undo;
-   * kept: an undo could not put it back (reason says why; it is still in the trash at trashPath).
+   * kept: an undo could not put it back (reason says why; it is still in the trash at trashPath);
+   * restoring: a restore of this file alone (not the whole action) was asked for and is not confirmed.
    */
-  state: z.enum(['planned', 'moved', 'not-moved', 'restored', 'kept']),
+  state: z.enum(['planned', 'moved', 'not-moved', 'restored', 'kept', 'restoring']),
   reason: z.string().optional(),
   via: z.enum(['rename', 'copy', 'recycle-bin']).optional(),
+  /** The library photo of this file, and its status before the move (absent: not a library photo). */
+  photoId: z.string().optional(),
+  photoStatus: z.enum(['ok', 'failed']).optional(),
 })
 
 const actionSchema = z.object({
@@ -52,6 +71,8 @@ const actionSchema = z.object({
   createdAt: z.string(),
   state: z.enum(['planning', 'trashing', 'done', 'undoing', 'undone']),
   items: z.array(itemSchema),
+  /** false: the library's rows may not match these files yet (absent: they do, or there are none). */
+  rowsSettled: z.boolean().optional(),
 })
 
 const journalSchema = z.object({ version: z.literal(1), actions: z.array(actionSchema) })
@@ -74,11 +95,33 @@ export interface UndoResult {
   failed: Array<{ path: string; reason: string; trashPath: string | null }>
 }
 
+export interface RestoreResult {
+  /** The actions some files were restored from. */
+  actionIds: string[]
+  restored: string[]
+  failed: Array<{ path: string; reason: string; trashPath: string | null }>
+}
+
+/** Which files to put back: every file of these photos, of these paths, and of these actions. */
+export interface RestoreSelection {
+  photoIds?: readonly string[]
+  paths?: readonly string[]
+  actionIds?: readonly string[]
+}
+
+/** Options of one move to the trash, for the library that keeps rows for the files. */
+export interface TrashFilesOptions {
+  /** The library photo of each (resolved) path and its status: recorded with the item, before any move. */
+  photos?: ReadonlyMap<string, { id: string; status: 'ok' | 'failed' }>
+  /** Runs once every destination is in the journal, before the first move (the library marks its rows). */
+  beforeMoves?: (action: JournalAction) => Promise<void>
+}
+
 export interface RecoverResult {
   actions: Array<{
     actionId: string
-    /** What the interrupted action was doing. */
-    was: 'planning' | 'trashing' | 'undoing'
+    /** What the interrupted action was doing ('restoring': some of its files were being put back). */
+    was: 'planning' | 'trashing' | 'undoing' | 'restoring'
     /** Files found in the trash (trashing) or put back (undoing). */
     settled: number
     problems: Array<{ path: string; reason: string }>
@@ -221,13 +264,45 @@ export class TrashJournal {
   }
 
   /** Moves files to the trash. Per file: moved, or failed with a plain-language reason. */
-  trashFiles(paths: readonly string[]): Promise<TrashResult> {
-    return this.serial(() => this.doTrash(paths))
+  trashFiles(paths: readonly string[], options: TrashFilesOptions = {}): Promise<TrashResult> {
+    return this.serial(() => this.doTrash(paths, options))
   }
 
   /** Puts back every file of the last action not yet undone. */
   undoLast(): Promise<UndoResult> {
     return this.serial(() => this.doUndo())
+  }
+
+  /** Puts back chosen files still in the trash (by photo, path or action), from any recorded action. */
+  restore(selection: RestoreSelection): Promise<RestoreResult> {
+    return this.serial(() => this.doRestore(selection))
+  }
+
+  /** Whether an action needs recover() or its rows reconciled (cheap: the journal is kept in memory). */
+  needsSettling(): Promise<boolean> {
+    return this.serial(async () => (await this.load()).actions.some(needsSettling))
+  }
+
+  /**
+   * The library's rows now match these actions' files: records it, and drops an action that moved
+   * nothing (its rows were only marked for a moment).
+   */
+  markRowsSettled(actionIds: readonly string[]): Promise<void> {
+    return this.serial(async () => {
+      const journal = await this.load()
+      const wanted = new Set(actionIds)
+      let changed = false
+      for (const action of [...journal.actions]) {
+        if (!wanted.has(action.id) || action.rowsSettled !== false) continue
+        if (action.state !== 'done' && action.state !== 'undone') continue // recover() first
+        if (action.items.some((i) => i.state === 'restoring')) continue
+        delete action.rowsSettled
+        if (!action.items.some((i) => i.state !== 'not-moved' && i.state !== 'planned'))
+          journal.actions.splice(journal.actions.indexOf(action), 1)
+        changed = true
+      }
+      if (changed) await this.save()
+    })
   }
 
   /** Settles actions a crash interrupted; call at startup. */
@@ -275,9 +350,9 @@ export class TrashJournal {
     await writeFileAtomic(this.file, `${JSON.stringify(journal, null, 1)}\n`)
   }
 
-  private async doTrash(paths: readonly string[]): Promise<TrashResult> {
+  private async doTrash(paths: readonly string[], options: TrashFilesOptions): Promise<TrashResult> {
     const journal = await this.load()
-    if (journal.actions.some((a) => a.state !== 'done' && a.state !== 'undone')) await this.doRecover()
+    if (journal.actions.some(needsRecovery)) await this.doRecover()
     const unique = [...new Set(paths.map((p) => path.resolve(p)))]
     if (unique.length === 0) return { actionId: null, moved: [], failed: [] }
     const now = this.opts.now?.() ?? new Date()
@@ -285,8 +360,14 @@ export class TrashJournal {
       id: `${now.toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
       createdAt: now.toISOString(),
       state: 'planning',
-      items: unique.map((p) => ({ path: p, trashPath: null, infoPath: null, size: null, state: 'planned' })),
+      items: unique.map((p) => {
+        const photo = options.photos?.get(p)
+        const item: JournalItem = { path: p, trashPath: null, infoPath: null, size: null, state: 'planned' }
+        if (photo) Object.assign(item, { photoId: photo.id, photoStatus: photo.status })
+        return item
+      }),
     }
+    if (options.photos) action.rowsSettled = false
     journal.actions.push(action)
     await this.save()
 
@@ -308,7 +389,9 @@ export class TrashJournal {
     }
     action.state = 'trashing'
     await this.save() // every destination is on disk before the first move
+    failpoint('trash:after-journal')
     await this.opts.hooks?.afterPlan?.()
+    await options.beforeMoves?.(structuredClone(action))
 
     const rename = this.opts.hooks?.rename ?? fs.rename
     let unsaved = 0
@@ -335,6 +418,7 @@ export class TrashJournal {
         item.reason = errorText(error)
         if (item.infoPath) await fs.rm(item.infoPath, { force: true })
       }
+      failpoint('trash:after-move')
       await this.opts.hooks?.afterMove?.(item.path)
       unsaved++
       if (unsaved >= SAVE_EVERY_FILES || Date.now() - savedAt >= SAVE_EVERY_MS) {
@@ -343,10 +427,13 @@ export class TrashJournal {
         savedAt = Date.now()
       }
     }
+    failpoint('trash:after-all-moved')
     action.state = 'done'
-    if (!action.items.some((i) => i.state === 'moved'))
+    // Nothing moved: nothing to undo (with rows to settle, markRowsSettled drops it once they are).
+    if (!action.items.some((i) => i.state === 'moved') && action.rowsSettled !== false)
       journal.actions.splice(journal.actions.indexOf(action), 1)
     await this.save()
+    failpoint('trash:after-done')
     return {
       actionId: action.id,
       moved: action.items
@@ -360,17 +447,19 @@ export class TrashJournal {
 
   private async doUndo(): Promise<UndoResult> {
     const journal = await this.load()
-    if (journal.actions.some((a) => a.state !== 'done' && a.state !== 'undone')) await this.doRecover()
+    if (journal.actions.some(needsRecovery)) await this.doRecover()
     const action = [...journal.actions].reverse().find((a) => a.state === 'done')
     if (!action) return { actionId: null, restored: [], failed: [] }
     action.state = 'undoing'
+    action.rowsSettled = false
     await this.save()
+    failpoint('undo:after-journal')
     const restored: string[] = []
     const failed: UndoResult['failed'] = []
     for (const item of action.items) {
       if (item.state !== 'moved') continue
       try {
-        await this.restore(item)
+        await this.putBack(item)
         item.state = 'restored'
         restored.push(item.path)
       } catch (error) {
@@ -378,14 +467,61 @@ export class TrashJournal {
         item.reason = errorText(error)
         failed.push({ path: item.path, reason: item.reason, trashPath: item.trashPath })
       }
+      failpoint('undo:after-restore')
       await this.opts.hooks?.afterRestore?.(item.path)
     }
     action.state = 'undone'
     await this.save()
+    failpoint('undo:after-done')
     return { actionId: action.id, restored, failed }
   }
 
-  private async restore(item: JournalItem): Promise<void> {
+  private async doRestore(selection: RestoreSelection): Promise<RestoreResult> {
+    const journal = await this.load()
+    if (journal.actions.some(needsRecovery)) await this.doRecover()
+    const ids = new Set(selection.photoIds ?? [])
+    const paths = new Set((selection.paths ?? []).map((p) => path.resolve(p)))
+    const actionIds = new Set(selection.actionIds ?? [])
+    const chosen: Array<{ action: JournalAction; item: JournalItem }> = []
+    for (const action of journal.actions) {
+      if (action.state !== 'done') continue
+      for (const item of action.items) {
+        if (item.state !== 'moved') continue
+        const wanted =
+          actionIds.has(action.id) ||
+          paths.has(item.path) ||
+          (item.photoId !== undefined && ids.has(item.photoId))
+        if (wanted) chosen.push({ action, item })
+      }
+    }
+    const touched = [...new Set(chosen.map((c) => c.action))]
+    if (chosen.length === 0) return { actionIds: [], restored: [], failed: [] }
+    for (const { item } of chosen) item.state = 'restoring'
+    for (const action of touched) action.rowsSettled = false
+    await this.save() // what is being restored is on disk before the first file goes back
+    failpoint('restore:after-journal')
+    const restored: string[] = []
+    const failed: RestoreResult['failed'] = []
+    for (const { item } of chosen) {
+      try {
+        await this.putBack(item)
+        item.state = 'restored'
+        restored.push(item.path)
+      } catch (error) {
+        item.state = 'kept'
+        item.reason = errorText(error)
+        failed.push({ path: item.path, reason: item.reason, trashPath: item.trashPath })
+      }
+      failpoint('restore:after-file')
+      await this.opts.hooks?.afterRestore?.(item.path)
+    }
+    for (const action of touched) finishIfEmpty(action)
+    await this.save()
+    failpoint('restore:after-done')
+    return { actionIds: touched.map((a) => a.id), restored, failed }
+  }
+
+  private async putBack(item: JournalItem): Promise<void> {
     if (!item.trashPath) throw new Error('Restore it from the Recycle Bin.')
     if (await lstatOrNull(item.path))
       throw new Error(`A file is already at ${item.path}; the trashed one stays at ${item.trashPath}.`)
@@ -408,11 +544,22 @@ export class TrashJournal {
     const journal = await this.load()
     const out: RecoverResult = { actions: [] }
     for (const action of [...journal.actions]) {
-      if (action.state === 'done' || action.state === 'undone') continue
-      const was = action.state
+      if (!needsRecovery(action)) continue
+      const was = action.state === 'done' ? 'restoring' : action.state
+      if (was === 'undone') continue // (an undone action has no file being restored)
       const problems: Array<{ path: string; reason: string }> = []
       let settled = 0
-      if (was === 'planning') {
+      // The rows of what recovery settles are reconciled by the library (settle) before its next scan.
+      action.rowsSettled = false
+      if (was === 'restoring') {
+        for (const item of action.items) {
+          if (item.state !== 'restoring') continue
+          await this.settleRestore(item)
+          if ((item.state as JournalItem['state']) === 'restored') settled++
+          else problems.push({ path: item.path, reason: item.reason ?? 'Not restored.' })
+        }
+        finishIfEmpty(action)
+      } else if (was === 'planning') {
         // Nothing was moved yet; only reserved places in the trash may be left.
         for (const item of action.items) await this.dropReservation(item)
         journal.actions.splice(journal.actions.indexOf(action), 1)
@@ -423,10 +570,12 @@ export class TrashJournal {
           if (item.reason && item.state === 'moved') problems.push({ path: item.path, reason: item.reason })
         }
         action.state = 'done'
-        if (settled === 0) journal.actions.splice(journal.actions.indexOf(action), 1)
+        // Nothing moved: nothing to undo. Kept while rows were marked (markRowsSettled drops it).
+        if (settled === 0 && !action.items.some((i) => i.photoId !== undefined))
+          journal.actions.splice(journal.actions.indexOf(action), 1)
       } else {
         for (const item of action.items) {
-          if (item.state !== 'moved') continue
+          if (item.state !== 'moved' && item.state !== 'restoring') continue
           await this.settleRestore(item)
           if ((item.state as JournalItem['state']) === 'restored') settled++
           else problems.push({ path: item.path, reason: item.reason ?? 'Not restored.' })
@@ -500,7 +649,7 @@ export class TrashJournal {
       return
     }
     try {
-      await this.restore(item)
+      await this.putBack(item)
       item.state = 'restored'
     } catch (error) {
       item.state = 'kept'
@@ -535,6 +684,22 @@ export class TrashJournal {
       await fs.rm(infoPath, { force: true })
     }
   }
+}
+
+/** An action a crash interrupted: a step is half done on disk. */
+function needsRecovery(action: JournalAction): boolean {
+  if (action.state === 'done') return action.items.some((i) => i.state === 'restoring')
+  return action.state !== 'undone'
+}
+
+function needsSettling(action: JournalAction): boolean {
+  return needsRecovery(action) || action.rowsSettled === false
+}
+
+/** An action whose every file is back (or could not be put back) is undone. */
+function finishIfEmpty(action: JournalAction): void {
+  if (action.state === 'done' && !action.items.some((i) => i.state === 'moved' || i.state === 'restoring'))
+    action.state = 'undone'
 }
 
 /** Windows: the Recycle Bin through the `trash` package, when it is installed. */

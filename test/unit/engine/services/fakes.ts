@@ -25,6 +25,8 @@ import type {
 import { PhotoStore } from '../../../../src/engine/store/photo-store.js'
 import type {
   RecoverResult,
+  RestoreResult,
+  TrashFilesOptions,
   TrashResult,
   UndoResult,
   JournalAction,
@@ -186,9 +188,15 @@ export function fakeTrash(dir: string): TrashPort & { recovered: number } {
       trash.recovered++
       return { actions: [] }
     },
-    async trashFiles(paths: readonly string[]): Promise<TrashResult> {
+    async trashFiles(paths: readonly string[], options: TrashFilesOptions = {}): Promise<TrashResult> {
       await fs.mkdir(dir, { recursive: true })
       const action: JournalAction = { id: `a${actions.length + 1}`, createdAt: '', state: 'done', items: [] }
+      const planned = paths.map((p) => ({ path: p, photoId: options.photos?.get(p)?.id }))
+      await options.beforeMoves?.({
+        ...action,
+        state: 'trashing',
+        items: planned.map((p) => ({ ...p, trashPath: null, infoPath: null, size: null, state: 'planned' })),
+      })
       const result: TrashResult = { actionId: action.id, moved: [], failed: [] }
       for (const p of paths) {
         const to = path.join(dir, `${action.id}-${path.basename(p)}`)
@@ -213,6 +221,13 @@ export function fakeTrash(dir: string): TrashPort & { recovered: number } {
       last.state = 'undone'
       return { actionId: last.id, restored: last.items.map((i) => i.path), failed: [] }
     },
+    async restore(): Promise<RestoreResult> {
+      return { actionIds: [], restored: [], failed: [] }
+    },
+    async needsSettling() {
+      return false
+    },
+    async markRowsSettled() {},
   }
   return trash
 }
