@@ -3,7 +3,8 @@
  * - exact: the same content (sha256), whatever the name or folder;
  * - near: the same picture after resizing, re-compression, cropping, a small rotation, brightness or contrast
  *   changes, grayscale, a border, a watermark or a format change (levels.ts has the rule);
- * - similar (only when asked): another shot of the same scene, e.g. the frames of a burst.
+ * - similar (only when asked): another frame of the same moment, e.g. of a burst, only with capture evidence
+ *   (similar-shots.ts); photos that merely look alike are not duplicates of any kind.
  *
  * The tiers nest: each exact group takes part in near finding through its keeper, and each near group in
  * similar finding through its keeper. So a photo appears in at most one group of each tier, and moving the
@@ -16,8 +17,7 @@
  *
  * With `verify` (verify-pair.ts), the signals only propose: a pair is near only when the pixels prove that one
  * picture is an edit of the other. The proposals are then wider (also any pair with cos ≥ candidateCos, for
- * the crops and rotations the hashes miss), and a proposal the pixels reject keeps the verdict the rules give
- * it without being near (similar when the signals agree and `similar` is asked, else nothing).
+ * the crops and rotations the hashes miss), and a proposal the pixels reject is nothing.
  */
 import { forEachPairWithin, hamming, packHash, type PackedHashes } from './hash-bands.js'
 import { captureTime, chooseKeeper } from './keeper.js'
@@ -29,6 +29,7 @@ import {
   neighbourFloor,
   type LevelThresholds,
 } from './levels.js'
+import { linkShots, SHOT_RULES, similarShotPairs, type FrameCheck } from './similar-shots.js'
 import type { DupeGroup, DupeKind, DupeLevel, DupePhoto } from './types.js'
 
 /** A pixel-level check of a proposed pair: near only when `near` (createPairVerifier makes one). */
@@ -45,8 +46,13 @@ export type NeighbourFn = (id: string, k: number) => Promise<Neighbour[]>
 
 export interface FindDuplicatesOptions {
   level: DupeLevel
-  /** Also return the 'similar' tier. */
+  /** Also return the 'similar' tier (similar-shots.ts: only with capture evidence). */
   similar: boolean
+  /**
+   * Proof of near-identical framing for similar shots without EXIF dates (same folder, close file times).
+   * Default `verify` (the pair verifier gives its geometric fit); without either, file times are never enough.
+   */
+  frames?: FrameCheck
   neighbours: NeighbourFn
   /** First number of neighbours asked per photo. Default 16. */
   k?: number
@@ -221,9 +227,8 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
     packHash(p.dhash, dhashes, i)
   })
   const nearEdges: Edge[] = []
-  const similarEdges: Edge[] = []
-  /** Near proposals waiting for the pixel check (with `verify`), and what each is if refused. */
-  const proposals: Array<Edge & { otherwise: PairVerdict }> = []
+  /** Near proposals waiting for the pixel check (with `verify`). */
+  const proposals: Edge[] = []
   const judge = (i: number, j: number) => {
     if (i === j) return
     const a = reps[i]!
@@ -233,9 +238,7 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
     const dp = hashes ? hamming(phashes, i, j) : null
     const dd = hashes ? hamming(dhashes, i, j) : null
     const verdict =
-      dp !== null && dd !== null
-        ? judgePair(t, a, b, opts.similar, { dp, dd, cos })
-        : judgePair(t, a, b, opts.similar)
+      dp !== null && dd !== null ? judgePair(t, a, b, false, { dp, dd, cos }) : judgePair(t, a, b, false)
     // With a verifier, a wider net: close embeddings propose a pair the hashes alone would not.
     const propose =
       opts.verify !== undefined &&
@@ -244,17 +247,13 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
     // How sure: the embedding agreement, less the share of hash bits that differ.
     const strength = (cos ?? 1) - ((dp ?? 32) + (dd ?? 32)) / 64
     const edge = i < j ? { i, j, strength, cos: cos ?? 0 } : { i: j, j: i, strength, cos: cos ?? 0 }
-    if (propose) {
-      // Refused by the pixels, a pair the signals call near is what the rules make of a near-looking pair
-      // that is not near: similar when asked.
-      const otherwise = verdict === 'near' ? (opts.similar ? 'similar' : null) : verdict
-      proposals.push({ ...edge, otherwise })
-    } else (verdict === 'near' ? nearEdges : similarEdges).push(edge)
+    // Looking alike is not a similar shot (similar-shots.ts): a pair the pixels refuse is nothing.
+    ;(propose ? proposals : nearEdges).push(edge)
   }
 
   forEachPairWithin(phashes, hashSearchRadius(t), (i, j) => judge(i, j))
 
-  const floor = Math.min(neighbourFloor(t, opts.similar), opts.verify ? t.candidateCos : 1)
+  const floor = Math.min(neighbourFloor(t, false), opts.verify ? t.candidateCos : 1)
   const queue = reps.map((_, i) => i).filter((i) => reps[i]!.embedding)
   for (let start = 0; start < queue.length; start += concurrency) {
     opts.signal?.throwIfAborted()
@@ -270,14 +269,10 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
     })
   }
 
-  if (opts.similar) forEachBurstPair(reps, t.burstSeconds, judge)
-
   if (opts.verify) {
     const verify = opts.verify
     // Photo by photo, so that the verifier's cache of decoded photos serves each photo's pairs in turn.
-    const pending = (dedupeEdges(proposals) as Array<Edge & { otherwise: PairVerdict }>).sort(
-      (x, y) => x.i - y.i || x.j - y.j,
-    )
+    const pending = dedupeEdges(proposals).sort((x, y) => x.i - y.i || x.j - y.j)
     const width = Math.max(1, opts.verifyConcurrency ?? 4)
     for (let start = 0; start < pending.length; start += width) {
       opts.signal?.throwIfAborted()
@@ -290,13 +285,12 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
         const strength = v.near && typeof v.score === 'number' ? 2 + v.score : e.strength
         const edge = { i: e.i, j: e.j, strength, cos: e.cos }
         if (v.near) nearEdges.push(edge)
-        else if (e.otherwise === 'similar') similarEdges.push(edge)
       })
     }
   }
 
-  // Strongest pairs first; a merge that would put two different captures in one group is refused, and the
-  // pair is only similar (a burst frame and its original, linked through an edited copy without EXIF).
+  // Strongest pairs first; a merge that would put two different captures in one group is refused (a burst
+  // frame and its original, linked through an edited copy without EXIF): a similar shot at most.
   const near = new UnionFind(n)
   const captures = new Map<number, DupePhoto[]>()
   reps.forEach((p, i) => {
@@ -308,10 +302,7 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
     if (ra === rb) continue
     const ca = captures.get(ra) ?? []
     const cb = captures.get(rb) ?? []
-    if (ca.some((x) => cb.some((y) => differentCaptures(x, y)))) {
-      if (opts.similar) similarEdges.push(e)
-      continue
-    }
+    if (ca.some((x) => cb.some((y) => differentCaptures(x, y)))) continue
     near.union(ra, rb)
     const root = near.find(ra)
     const merged = [...ca, ...cb.filter((y) => !ca.some((x) => sameCapture(x, y)))]
@@ -336,8 +327,20 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
       groups.push({ kind: 'near', keep: order[0]!.id, reason, photos: order.map((p) => p.id) })
   }
 
-  // 4. Similar groups: complete linkage over the near groups, strongest pairs first.
-  if (opts.similar) groups.push(...similarGroups(reps, near, components, nodeKeeper, similarEdges, t))
+  // 4. Similar shots: pairs with capture evidence (similar-shots.ts), complete linkage over the near groups.
+  if (opts.similar) {
+    const shots = await similarShotPairs(reps, SHOT_RULES[opts.level], {
+      frames: opts.frames ?? opts.verify,
+      skip: (i, j) => near.find(i) === near.find(j),
+      concurrency: opts.verifyConcurrency,
+      signal: opts.signal,
+    })
+    const clusters = linkShots(shots.map((p) => ({ a: near.find(p.i), b: near.find(p.j), cos: p.cos })))
+    for (const roots of clusters) {
+      const { order, reason } = chooseKeeper(roots.map((root) => reps[nodeKeeper[root]!]!))
+      groups.push({ kind: 'similar', keep: order[0]!.id, reason, photos: order.map((p) => p.id) })
+    }
+  }
 
   const pathOf = new Map(all.map((p) => [p.id, p.path]))
   return groups.sort(
@@ -346,31 +349,6 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
       compareIds(pathOf.get(a.keep)!, pathOf.get(b.keep)!) ||
       compareIds(a.keep, b.keep),
   )
-}
-
-/** At most this many later photos of the same camera are paired with each photo by the burst sweep. */
-const BURST_FANOUT = 64
-
-/** Pairs of photos from one camera taken at most `seconds` apart: a sweep over each camera's photos in time order. */
-function forEachBurstPair(reps: DupePhoto[], seconds: number, visit: (i: number, j: number) => void): void {
-  const byCamera = new Map<string, Array<{ i: number; at: number }>>()
-  reps.forEach((p, i) => {
-    if (!p.cameraMake || !p.cameraModel || !p.embedding) return
-    const at = captureTime(p)
-    if (!Number.isFinite(at)) return
-    const key = `${p.cameraMake.trim().toLowerCase()}\u0000${p.cameraModel.trim().toLowerCase()}`
-    const list = byCamera.get(key)
-    if (list) list.push({ i, at })
-    else byCamera.set(key, [{ i, at }])
-  })
-  for (const list of byCamera.values()) {
-    list.sort((x, y) => x.at - y.at || x.i - y.i)
-    for (let a = 0; a < list.length; a++) {
-      const end = Math.min(list.length, a + 1 + BURST_FANOUT)
-      for (let b = a + 1; b < end && list[b]!.at - list[a]!.at <= seconds * 1000; b++)
-        visit(list[a]!.i, list[b]!.i)
-    }
-  }
 }
 
 interface Edge {
@@ -411,71 +389,4 @@ async function closeNeighbours(
     // Fewer than k returned, or some below the floor: the rest of the library is further still.
     if (list.length < k || close.length < list.length || k >= maxK) return close
   }
-}
-
-/** Members of a near group compared when linking it to another (the first ones in index order). */
-const LINK_SAMPLE = 32
-
-/**
- * Similar groups over the nodes (near groups and lone photos, named by their union-find root): a node or
- * cluster joins another only if every pair of nodes across them is linked, i.e. some pair of their members
- * has cos ≥ similarFloor (complete linkage, so that look-alikes do not chain into one huge group).
- */
-function similarGroups(
-  reps: DupePhoto[],
-  near: UnionFind,
-  components: Map<number, number[]>,
-  nodeKeeper: Int32Array,
-  edges: Edge[],
-  t: LevelThresholds,
-): DupeGroup[] {
-  const cluster = new Map<number, number[]>() // cluster id (a root) → member roots
-  const clusterOf = new Map<number, number>()
-  const ensure = (root: number) => {
-    if (!clusterOf.has(root)) {
-      clusterOf.set(root, root)
-      cluster.set(root, [root])
-    }
-  }
-  const sorted = dedupeEdges(edges)
-    .map((e) => ({ a: near.find(e.i), b: near.find(e.j), cos: e.cos, i: e.i, j: e.j }))
-    .filter((e) => e.a !== e.b)
-    .sort((x, y) => y.cos - x.cos || x.i - y.i || x.j - y.j)
-  const nodesLinked = (x: number, y: number): boolean => {
-    const mx = components.get(x)!.slice(0, LINK_SAMPLE)
-    const my = components.get(y)!.slice(0, LINK_SAMPLE)
-    for (const i of mx) {
-      const ei = reps[i]!.embedding
-      if (!ei) continue
-      for (const j of my) {
-        const ej = reps[j]!.embedding
-        if (ej && dot(ei, ej) >= t.similarFloor) return true
-      }
-    }
-    return false
-  }
-  for (const e of sorted) {
-    ensure(e.a)
-    ensure(e.b)
-    const ca = clusterOf.get(e.a)!
-    const cb = clusterOf.get(e.b)!
-    if (ca === cb) continue
-    const ma = cluster.get(ca)!
-    const mb = cluster.get(cb)!
-    if (!ma.every((x) => mb.every((y) => nodesLinked(x, y)))) continue
-    const [keep, drop] = ca < cb ? [ca, cb] : [cb, ca]
-    const merged = cluster.get(keep)!
-    for (const y of cluster.get(drop)!) {
-      merged.push(y)
-      clusterOf.set(y, keep)
-    }
-    cluster.delete(drop)
-  }
-  const out: DupeGroup[] = []
-  for (const members of cluster.values()) {
-    if (members.length < 2) continue
-    const { order, reason } = chooseKeeper(members.map((root) => reps[nodeKeeper[root]!]!))
-    out.push({ kind: 'similar', keep: order[0]!.id, reason, photos: order.map((p) => p.id) })
-  }
-  return out
 }

@@ -19,7 +19,9 @@ export type DupePhoto = Pick<
   | 'phash'
   | 'dhash'
   | 'embedding'
->
+> &
+  /** Optional: where takenAt came from and the file's time, for similar shots (similar-shots.ts). */
+  Partial<Pick<PhotoRow, 'dateSource' | 'mtimeMs'>>
 
 export type DupeKind = 'exact' | 'near' | 'similar'
 export type DupeLevel = 'strict' | 'normal' | 'loose'

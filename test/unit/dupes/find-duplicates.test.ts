@@ -178,17 +178,25 @@ describe('findDuplicates', () => {
     expect(groups[0]!.kind).toBe('similar')
   })
 
-  it('links similar groups by complete linkage, so look-alikes do not chain', async () => {
+  it('links similar shots by complete linkage, so a long sequence does not chain into one group', async () => {
     const random = rng(7)
-    // A chain a — b — c — d where each step is similar but the ends are not.
-    const a = randomUnit(random)
-    const chain = [a]
-    for (let i = 1; i < 4; i++) chain.push(atCosine(chain[i - 1]!, 0.9, random))
-    const photos = chain.map((embedding, i) =>
-      photo(`c${i}`, { phash: randomHash(random), dhash: randomHash(random), embedding }),
+    const e = randomUnit(random)
+    const canon = { cameraMake: 'Canon', cameraModel: 'EOS 80D' }
+    // Frames every 20 s: each is within the 30 s window of the next, never of the one after.
+    const photos = [0, 20, 40, 60].map((s, i) =>
+      photo(`c${i}`, {
+        phash: randomHash(random),
+        dhash: randomHash(random),
+        embedding: atCosine(e, 0.95, random),
+        ...canon,
+        takenAt: `2021-01-01T10:0${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`,
+      }),
     )
     const groups = await run(photos, { similar: true })
-    for (const g of groups) expect(g.photos.length).toBeLessThan(4)
+    expect(groups.map((g) => [...g.photos].sort())).toEqual([
+      ['c0', 'c1'],
+      ['c2', 'c3'],
+    ])
   })
 
   it('uses the hashes alone when an embedding is missing, strictly', async () => {
@@ -279,15 +287,27 @@ describe('findDuplicates with a pixel verifier', () => {
     return { verify, asked }
   }
 
-  it('makes a pair near only when the pixels prove it; a refused pair can still be similar', async () => {
+  it('makes a pair near only when the pixels prove it; a refused look-alike is not even similar', async () => {
     // Two families whose copies the signals call near (2 bits, cos 0.95).
     const photos = library(31, 2, [{ bits: 2, cos: 0.95 }])
     const { verify, asked } = verifier([['f0-0', 'f0-1']])
     const groups = await run(photos, { verify })
     expect(groups.map((g) => [g.kind, [...g.photos].sort()])).toEqual([['near', ['f0-0', 'f0-1']]])
     expect(new Set(asked)).toEqual(new Set(['f0-0|f0-1', 'f1-0|f1-1']))
+    // Without capture evidence, the refused pair only looks alike: no similar group.
     const withSimilar = await run(photos, { verify, similar: true })
-    expect(withSimilar.map((g) => [g.kind, [...g.photos].sort()])).toEqual([
+    expect(withSimilar.map((g) => [g.kind, [...g.photos].sort()])).toEqual([['near', ['f0-0', 'f0-1']]])
+    // The same pair as two frames of a burst (one camera, a second apart) is a similar shot.
+    const canon = { cameraMake: 'Canon', cameraModel: 'EOS 80D' }
+    const burst = photos.map((p) =>
+      p.id === 'f1-0'
+        ? { ...p, ...canon, takenAt: '2021-01-01T10:00:00' }
+        : p.id === 'f1-1'
+          ? { ...p, ...canon, takenAt: '2021-01-01T10:00:01' }
+          : p,
+    )
+    const withBurst = await run(burst, { verify, similar: true })
+    expect(withBurst.map((g) => [g.kind, [...g.photos].sort()])).toEqual([
       ['near', ['f0-0', 'f0-1']],
       ['similar', ['f1-0', 'f1-1']],
     ])
