@@ -39,8 +39,11 @@ const none = z.tuple([])
 export const methods = {
   'app.info': none,
   'library.status': none,
-  /** Every photo in the library that can be shown (not failed, not trashed), newest capture first. */
-  'library.timeline': none,
+  /**
+   * Every photo in the library that can be shown (not failed, not trashed), newest capture first; with
+   * `folder`, only the photos in that folder and the folders below it.
+   */
+  'library.timeline': z.tuple([z.object({ folder: folderPath.optional() }).strict().optional()]),
   'library.photo': z.tuple([photoId]),
   'library.problems': none,
   /** Every GPS-tagged photo that can be shown, with the city and country it was placed in (offline). */

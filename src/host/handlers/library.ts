@@ -15,7 +15,8 @@ export function libraryHandlers({
       const status = await engine.status()
       return { ...status, indexing: indexing.state, canUndo: await engine.canUndo() }
     },
-    'library.timeline': () => caches.timeline(),
+    'library.timeline': (filter) =>
+      filter?.folder ? caches.folderTimeline(filter.folder) : caches.timeline(),
     'library.photo': async (id) => {
       const [row] = await engine.store.get([id])
       if (!row) throw new ContractError('That photo is no longer in the library.', 'not-found')
