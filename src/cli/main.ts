@@ -176,9 +176,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command('index')
     .description('index folders (they become watched roots); with no folder, rescan every root')
-    .argument('[folders...]')
-    .action(async (folders: string[]) => {
+    .argument('[folders...]', 'absolute paths (the filesystem root or your home folder need --confirm)')
+    .option('--confirm', 'confirm indexing the whole disk or your whole home folder')
+    .action(async (folders: string[], cmd: { confirm?: boolean }) => {
       await withEngine(g(), {}, async (engine) => {
+        if (cmd.confirm && folders.length > 0) await engine.addRoots(folders, { confirm: true })
         const summary = await engine.index(folders)
         print(g().json, indexJson(summary), () => summaryText(summary))
         if (summary.failed.length > 0) setExit(EXIT_SOME_FAILED)
@@ -728,9 +730,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
   roots
     .command('add')
     .argument('<folders...>')
-    .action(async (folders: string[]) => {
+    .option('--confirm', 'confirm adding the whole disk or your whole home folder')
+    .action(async (folders: string[], cmd: { confirm?: boolean }) => {
       await withEngine(g(), {}, async (engine) => {
-        const added = await engine.addRoots(folders)
+        const added = await engine.addRoots(folders, { confirm: cmd.confirm === true })
         print(g().json, { added, roots: engine.settings.roots }, () =>
           added.length > 0
             ? `Added ${added.join(', ')}. Run \`tessera index\` to index them.`

@@ -13,7 +13,7 @@ import type { TrashedEntry } from './services/duplicates-service.js'
 import type { AlbumStore } from './albums/index.js'
 import type { ExtractorResult, MatMul, ProgressEvent, SettingsPort } from './ports.js'
 import type { FeatureCodec, ProviderName } from './types.js'
-import type { LibraryService, WatchOptions } from './services/library-service.js'
+import type { AddRootsOptions, LibraryService, WatchOptions } from './services/library-service.js'
 import type { DuplicatesService } from './services/duplicates-service.js'
 import type { AlbumsService } from './services/albums-service.js'
 import type { HeadSummary, TrainingService } from './services/training-service.js'
@@ -148,8 +148,9 @@ export class Engine {
 
   // ---- library: roots, indexing, watching, status ----
 
-  addRoots(folders: string[]): Promise<string[]> {
-    return this.services.library.addRoots(folders)
+  /** Checked by the folder policy (library/folder-policy.ts); `confirm` for the filesystem root or home. */
+  addRoots(folders: string[], options?: AddRootsOptions): Promise<string[]> {
+    return this.services.library.addRoots(folders, options)
   }
 
   /** Stops watching a folder: its photos leave the library (the files themselves are never touched). */

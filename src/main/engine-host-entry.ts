@@ -1,7 +1,9 @@
 /**
  * The engine's utility process (built as `out/main/engine-host.js`, forked by `engine-process.ts`). It opens
  * the library with `EngineService` and serves main over `process.parentPort`:
- * - `call` → validated again with `parseCall` (cheap), run, answered with a `reply`;
+ * - `call` → validated again with `parseCall` (cheap), run within the call gate's limits (a bounded number
+ *   at once, a bounded queue, `busy` beyond: `host/call-gate.ts`), answered with a `reply`; errors cross
+ *   through the shared mapper (`shared/wire-errors.ts`), as in browser mode;
  * - `media` → `resolveMedia` (the same gate as the browser-mode server), answered with the checked file's
  *   path for main to stream, or the converted preview's bytes;
  * - `close` → the library is closed and the process exits;
@@ -10,9 +12,12 @@
  * It runs only in Electron's utility process but imports nothing from Electron: `process.parentPort` is a
  * property of the process there.
  */
+import { CallGate, DEFAULT_GATE_LIMITS } from '../host/call-gate'
 import { EngineService } from '../host/engine-service'
 import { resolveMedia } from '../host/media'
-import { ContractError, parseCall, type CallMessage, type ReplyMessage } from '../shared/contract'
+import { payloadBytes } from '../shared/call-limits'
+import { parseCall, type CallMessage, type ReplyMessage } from '../shared/contract'
+import { toWireError } from '../shared/wire-errors'
 import {
   parseHostArgs,
   type FromEngineHost,
@@ -66,20 +71,25 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-/** The wire form of an error: a ContractError's message and code; anything else as `engine-error`. */
-function wireError(error: unknown): { message: string; code: string } {
-  if (error instanceof ContractError) return { message: error.message, code: error.code }
-  return { message: errorText(error) || 'The engine failed.', code: 'engine-error' }
-}
+/** Main is the only client: it may use the whole gate (its windows share it). */
+const lane = new CallGate({
+  perConnectionInFlight: DEFAULT_GATE_LIMITS.inFlight,
+  perConnectionQueue: DEFAULT_GATE_LIMITS.queue,
+  perConnectionBytes: DEFAULT_GATE_LIMITS.bytes,
+}).connection()
 
 async function answerCall(message: CallMessage): Promise<ReplyMessage> {
   try {
     const { method, args } = parseCall(message.method, message.args)
-    const service = await opening
-    const result = await service.call(method, args)
+    const result = await lane.run(payloadBytes(args), async () => (await opening).call(method, args))
     return { kind: 'reply', id: message.id, ok: true, result }
   } catch (error) {
-    return { kind: 'reply', id: message.id, ok: false, error: wireError(error) }
+    return {
+      kind: 'reply',
+      id: message.id,
+      ok: false,
+      error: toWireError(error, { internalDirs: [libraryDir] }),
+    }
   }
 }
 
@@ -88,7 +98,11 @@ async function answerMedia(message: MediaRequestMessage): Promise<MediaAnswer> {
     const service = await opening
     return await resolveMedia(service.media(), message.mediaKind, message.target, { method: 'GET' })
   } catch (error) {
-    return { status: 500, reason: errorText(error), headers: { 'Cache-Control': 'no-store' } }
+    return {
+      status: 500,
+      reason: toWireError(error, { internalDirs: [libraryDir] }).message,
+      headers: { 'Cache-Control': 'no-store' },
+    }
   }
 }
 

@@ -1,10 +1,12 @@
 /**
  * The IPC policy of the shell, as pure functions (unit-tested in `test/unit/shell/ipc-policy.test.ts`):
- * which senders may talk to main, how a call is validated and answered, and how errors cross the process
- * boundary (as plain `{ message, code }` values, never thrown objects with stacks).
+ * which senders may talk to main, how a call is validated (size, then contract) and answered, and how errors
+ * cross the process boundary (as plain `{ message, code }` values by the shared mapper, never thrown objects).
  */
 import { z } from 'zod'
+import { callByteLimit, payloadBytes } from '../shared/call-limits'
 import { ContractError, parseCall, photoId, type MethodName } from '../shared/contract'
+import { toWireError } from '../shared/wire-errors'
 import type { CallOutcome, ShellError } from '../preload/api'
 import { APP_HOST, APP_SCHEME } from './security'
 
@@ -54,11 +56,12 @@ export function isTrustedSender(sender: SenderInfo, devServerUrl?: string): bool
 
 export const FORBIDDEN: ShellError = { message: 'This page may not use Tessera.', code: 'forbidden' }
 
-/** The plain form of any error: a ContractError's message and code; anything else as `internal`. */
+/**
+ * The plain form of any error, by the mapper every host shares (`shared/wire-errors.ts`): the same engine
+ * error has the same code in the app and in browser mode.
+ */
 export function toShellError(error: unknown): ShellError {
-  if (error instanceof ContractError) return { message: error.message, code: error.code }
-  const message = error instanceof Error && error.message ? error.message : String(error)
-  return { message: message || 'Something went wrong.', code: 'internal' }
+  return toWireError(error)
 }
 
 /** Something that runs validated contract calls (the engine bridge). */
@@ -73,6 +76,13 @@ export interface CallTarget {
 export async function handleCall(target: CallTarget, method: unknown, args: unknown): Promise<CallOutcome> {
   try {
     if (typeof method !== 'string') throw new ContractError('The method must be a string.', 'bad-method')
+    const limit = callByteLimit(method)
+    if (payloadBytes(args, limit) > limit) {
+      throw new ContractError(
+        `The call is too large: ${method} accepts at most ${limit} bytes.`,
+        'payload-too-large',
+      )
+    }
     const call = parseCall(method, args)
     return { ok: true, result: await target.call(call.method, call.args as never) }
   } catch (error) {

@@ -102,7 +102,13 @@ async function main(argv: string[]): Promise<number> {
 
   let server: RunningServer
   try {
-    server = await startServer({ service, rendererDir, port: opts.port, token: opts.token })
+    server = await startServer({
+      service,
+      rendererDir,
+      port: opts.port,
+      token: opts.token,
+      internalDirs: [libraryDir, REPO],
+    })
   } catch (error) {
     await service.close().catch(() => undefined)
     await writeLine(process.stderr, `Could not start the server: ${errorText(error)}`)

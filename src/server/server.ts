@@ -4,8 +4,13 @@
  * WebSocket at `/ws` carries the contract's calls, replies and events.
  *
  * Every request needs the access token printed at start (`?token=`, or the `tessera_token` cookie set when the
- * page is opened with it); it binds 127.0.0.1 only, refuses other `Host` headers (DNS rebinding) and
- * WebSocket upgrades from other origins.
+ * page is opened with it); it binds 127.0.0.1 only, refuses other `Host` headers (DNS rebinding), and refuses
+ * every request (pages, assets, media, the WebSocket upgrade) another site makes: a foreign `Origin`, or a
+ * `Sec-Fetch-Site` other than `same-origin` or `none` (an address typed or opened from outside a browser).
+ *
+ * Calls go through a {@link CallGate}: a bounded number run at once, a bounded queue waits, beyond it a call
+ * is answered `busy` at once. Each method has a payload size limit; a client that does not read its replies
+ * stops being read. Errors cross through the shared mapper (`shared/wire-errors.ts`).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -15,6 +20,9 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import { BusyError, CallGate, type GateConnection, type GateLimits } from '../host/call-gate.js'
+import { callByteLimit } from '../shared/call-limits.js'
+import { toWireError } from '../shared/wire-errors.js'
 import {
   ContractError,
   parseCall,
@@ -32,6 +40,12 @@ export const TOKEN_COOKIE = 'tessera_token'
 /** The drop-search image travels as base64 inside a frame. */
 export const MAX_PAYLOAD_BYTES = 100 * 1024 * 1024
 
+/** A client whose unread replies pass this stops being read until they drain below {@link RESUME_BYTES}. */
+export const PAUSE_BYTES = 8 * 1024 * 1024
+const RESUME_BYTES = 1024 * 1024
+/** A client that lets this much pile up (events it does not read) is cut. */
+export const CUT_BYTES = 64 * 1024 * 1024
+
 export interface ServerOptions {
   service: EngineApi & { media(): MediaSource }
   /** The built renderer (`out/renderer`: index.html and assets/). */
@@ -41,6 +55,10 @@ export interface ServerOptions {
   port?: number
   /** Default: 32 random bytes, base64url. Must be URL- and cookie-safe. */
   token?: string
+  /** Limits of calls in flight and waiting (default `DEFAULT_GATE_LIMITS`). */
+  limits?: Partial<GateLimits>
+  /** Folders whose paths never cross in error messages (the library's). */
+  internalDirs?: readonly string[]
 }
 
 export interface RunningServer {
@@ -48,6 +66,8 @@ export interface RunningServer {
   url: string
   port: number
   token: string
+  /** Calls running and waiting now, and refused with `busy` so far. */
+  stats(): { running: number; waiting: number; refused: number; clients: number }
   close(): Promise<void>
 }
 
@@ -136,12 +156,37 @@ function parseTarget(url: string | undefined): ParsedRequest | null {
   return { segments, queryToken: query.get('token') }
 }
 
-function errorToWire(error: unknown): { message: string; code: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code
-    return { message: error.message, code: typeof code === 'string' && code !== '' ? code : 'engine-error' }
-  }
-  return { message: String(error), code: 'engine-error' }
+/**
+ * Whether a request comes from this server's own pages or from outside any page: a foreign `Origin` (or
+ * `null`), or a `Sec-Fetch-Site` of `cross-site` or `same-site` (another port of this host is another site's
+ * page too), is refused.
+ */
+export function isSameOriginRequest(
+  headers: IncomingMessage['headers'],
+  allowedOrigins: ReadonlySet<string>,
+): boolean {
+  const origin = headers.origin
+  if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) return false
+  const site = headers['sec-fetch-site']
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false
+  return true
+}
+
+function rawLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0)
+  return data instanceof ArrayBuffer ? data.byteLength : data.length
+}
+
+/** The call's id when the frame is refused unread: looked for in its first bytes only. */
+function peekId(data: RawData): number {
+  const first = Array.isArray(data) ? data[0] : data
+  if (!first) return -1
+  const head =
+    first instanceof ArrayBuffer
+      ? Buffer.from(first, 0, Math.min(256, first.byteLength))
+      : first.subarray(0, 256)
+  const match = /"id"\s*:\s*(\d{1,15})/.exec(head.toString('utf8'))
+  return match ? Number(match[1]) : -1
 }
 
 function rawText(data: RawData): string {
@@ -238,6 +283,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!hostAllowed(req)) return sendText(res, 403, 'Forbidden: unexpected Host header.\n')
+    if (!isSameOriginRequest(req.headers, allowedOrigins)) {
+      return sendText(res, 403, 'Forbidden: a request from another site.\n')
+    }
     const target = parseTarget(req.url)
     if (!target) return sendText(res, 404, 'Not found.\n')
     if (!authorized(req, target.queryToken)) return sendText(res, 401, UNAUTHORIZED)
@@ -321,19 +369,52 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return refuseUpgrade(socket, 404, 'Not found.\n')
     }
     if (!authorized(req, target.queryToken)) return refuseUpgrade(socket, 401, UNAUTHORIZED)
-    if (!allowedOrigins.has((req.headers.origin ?? '').toLowerCase())) {
+    if (
+      !allowedOrigins.has((req.headers.origin ?? '').toLowerCase()) ||
+      !isSameOriginRequest(req.headers, allowedOrigins)
+    ) {
       return refuseUpgrade(socket, 403, 'Forbidden: unexpected Origin.\n')
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
   })
 
-  const send = (ws: WebSocket, message: ReplyMessage | EventMessage): void => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message))
+  const gate = new CallGate(options.limits)
+  const internalDirs = options.internalDirs ?? []
+
+  /** Sends a frame; a client that does not read its replies is not read either until they drain. */
+  const sendFrame = (ws: WebSocket, frame: string): void => {
+    if (ws.readyState !== ws.OPEN) return
+    if (ws.bufferedAmount > CUT_BYTES) return void ws.terminate()
+    ws.send(frame, () => {
+      if (ws.isPaused && ws.bufferedAmount < RESUME_BYTES && ws.readyState === ws.OPEN) ws.resume()
+    })
+    if (ws.bufferedAmount > PAUSE_BYTES && !ws.isPaused) ws.pause()
   }
 
-  const onFrame = async (ws: WebSocket, data: RawData, isBinary: boolean): Promise<void> => {
+  const send = (ws: WebSocket, message: ReplyMessage | EventMessage): void => {
+    sendFrame(ws, JSON.stringify(message))
+  }
+
+  const onFrame = async (
+    ws: WebSocket,
+    lane: GateConnection,
+    data: RawData,
+    isBinary: boolean,
+  ): Promise<void> => {
     let id = -1
+    const bytes = rawLength(data)
     try {
+      // Nothing is parsed while the gate could not take the call anyway.
+      const stats = gate.stats()
+      if (
+        stats.waiting >= gate.limits.queue ||
+        lane.waiting >= gate.limits.perConnectionQueue ||
+        stats.bytes + bytes > gate.limits.bytes ||
+        lane.bytes + bytes > gate.limits.perConnectionBytes
+      ) {
+        id = peekId(data)
+        throw new BusyError()
+      }
       let message: unknown
       try {
         message = JSON.parse(rawText(data))
@@ -349,23 +430,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           'bad-message',
         )
       }
+      const limit = callByteLimit(call.method)
+      if (bytes > limit) {
+        throw new ContractError(
+          `The call is too large: ${call.method} accepts at most ${limit} bytes.`,
+          'payload-too-large',
+        )
+      }
       const parsed = parseCall(call.method, call.args)
-      const result: unknown = await service.call(parsed.method, parsed.args)
+      const result: unknown = await lane.run(bytes, () => service.call(parsed.method, parsed.args))
       send(ws, { kind: 'reply', id, ok: true, result })
     } catch (error) {
-      send(ws, { kind: 'reply', id, ok: false, error: errorToWire(error) })
+      send(ws, { kind: 'reply', id, ok: false, error: toWireError(error, { internalDirs }) })
     }
   }
 
   wss.on('connection', (ws: WebSocket) => {
+    const lane = gate.connection()
     ws.on('error', () => ws.terminate()) // e.g. a frame above maxPayload: ws closes with 1009
-    ws.on('message', (data, isBinary) => void onFrame(ws, data, isBinary))
+    ws.on('close', () => lane.close())
+    ws.on('message', (data, isBinary) => void onFrame(ws, lane, data, isBinary))
   })
 
   const unsubscribe = service.subscribe((event: EngineEvent) => {
     if (wss.clients.size === 0) return
     const frame = JSON.stringify({ kind: 'event', event } satisfies EventMessage)
-    for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(frame)
+    for (const ws of wss.clients) sendFrame(ws, frame)
   })
 
   // ---- listen ----
@@ -408,5 +498,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return closing
   }
 
-  return { url: `http://127.0.0.1:${port}/?token=${token}`, port, token, close }
+  const stats = () => {
+    const g = gate.stats()
+    return { running: g.running, waiting: g.waiting, refused: g.refused, clients: wss.clients.size }
+  }
+  return { url: `http://127.0.0.1:${port}/?token=${token}`, port, token, stats, close }
 }

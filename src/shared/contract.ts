@@ -55,7 +55,14 @@ export const methods = {
    * System folders are listed but marked refused, with the reason.
    */
   'fs.browse': z.tuple([folderPath.optional()]),
-  'roots.add': z.tuple([z.array(folderPath).min(1).max(100)]),
+  /**
+   * Absolute folders only (links resolved); system folders and the library's own are refused. The filesystem
+   * root and the whole home folder are refused with code `needs-confirmation` unless `confirm` is set.
+   */
+  'roots.add': z.tuple([
+    z.array(folderPath).min(1).max(100),
+    z.object({ confirm: z.boolean().optional() }).strict().optional(),
+  ]),
   'roots.remove': z.tuple([folderPath]),
   /** Rescans every watched folder; progress arrives as `index` events. */
   'index.start': none,

@@ -231,7 +231,10 @@ export async function checkFolder(input: string, options: FolderPolicyOptions): 
   }
   const library = await realpath(options.libraryDir).catch(() => api.resolve(options.libraryDir))
   if (inside(real, library, platform))
-    return refuse('library-folder', `Cannot add ${shown}: it is Tessera's own library folder.`)
+    return refuse(
+      'library-folder',
+      `Cannot add ${shown}: it is the library's own data folder (or inside it).`,
+    )
   const kind = classifyFolder(real, { platform, home: options.home, env: options.env })
   if (kind === 'system')
     return refuse('system-folder', `Cannot add ${shown}: it is a system folder, not a photos folder.`)

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { describeFsError } from '../decode/read-photo-file.js'
 import type { HeadManager } from '../head/head-manager.js'
 import type { Indexer, IndexReport } from '../index/indexer.js'
+import { checkFolder, FolderRefusedError } from '../library/folder-policy.js'
 import type { LibraryLayout } from '../library/paths.js'
 import type { Serial } from '../library/serial.js'
 import type { LibrarySettings } from '../library/settings.js'
@@ -41,6 +41,11 @@ export interface Problem {
   reason: string
 }
 
+export interface AddRootsOptions {
+  /** The user confirmed a folder that needs it (the filesystem root, the whole home folder). */
+  confirm?: boolean
+}
+
 export interface WatchOptions {
   onBatch?: (summary: IndexSummary) => void
   onError?: (e: unknown) => void
@@ -68,19 +73,37 @@ export interface LibraryServiceDeps {
 export class LibraryService {
   constructor(private readonly deps: LibraryServiceDeps) {}
 
-  async addRoots(folders: string[]): Promise<string[]> {
+  /**
+   * Adds folders as roots, each checked by the folder policy (library/folder-policy.ts): absolute paths only,
+   * links resolved, system folders and the library's own refused, the filesystem root and the whole home
+   * folder only with `confirm`. Throws a `FolderRefusedError` (with its code) for the first refused folder;
+   * nothing is added then. Resolves to the real paths newly added (a folder already covered is not).
+   */
+  async addRoots(folders: string[], options: AddRootsOptions = {}): Promise<string[]> {
+    return (await this.addFolders(folders, options)).added
+  }
+
+  private async addFolders(
+    folders: string[],
+    options: AddRootsOptions,
+  ): Promise<{ added: string[]; real: string[] }> {
     const { settings, layout } = this.deps
     return this.deps.serial.run(async () => {
       const added: string[] = []
       const roots = [...settings.get().roots]
+      const real: string[] = []
       for (const folder of folders) {
-        const abs = path.resolve(folder)
-        const st = await fs.stat(abs).catch(async (e: unknown) => {
-          throw new Error(`Cannot add ${folder}: ${await describeFsError(e, abs)}`)
-        })
-        if (!st.isDirectory()) throw new Error(`Cannot add ${folder}: it is not a folder.`)
-        if (isInside(abs, layout.dir))
-          throw new Error(`Cannot add ${folder}: it is inside the library's own data folder.`)
+        const policy = { libraryDir: layout.dir, confirm: options.confirm }
+        let verdict = await checkFolder(folder, policy)
+        // A folder already watched was confirmed when it was added.
+        if (!verdict.ok && verdict.code === 'needs-confirmation') {
+          const confirmed = await checkFolder(folder, { ...policy, confirm: true })
+          if (confirmed.ok && roots.some((r) => isInside(confirmed.path, r))) verdict = confirmed
+        }
+        if (!verdict.ok) throw new FolderRefusedError(verdict.reason, verdict.code)
+        real.push(verdict.path)
+      }
+      for (const abs of real) {
         if (roots.some((r) => isInside(abs, r))) continue // already covered by a root
         // A new root that contains existing roots replaces them.
         for (let i = roots.length - 1; i >= 0; i--) if (isInside(roots[i]!, abs)) roots.splice(i, 1)
@@ -88,7 +111,7 @@ export class LibraryService {
         added.push(abs)
       }
       if (added.length > 0) await settings.update({ roots })
-      return added
+      return { added, real }
     })
   }
 
@@ -142,12 +165,12 @@ export class LibraryService {
 
   /** Indexes the given folders (adding them as roots), or every root when none are given. */
   async index(folders: string[] = [], signal?: AbortSignal): Promise<IndexSummary> {
-    if (folders.length > 0) await this.addRoots(folders)
+    const given = folders.length > 0 ? (await this.addFolders(folders, {})).real : []
     return this.deps.serial.run(async () => {
       await this.deps.settleTrash?.()
       const started = this.deps.clock.monotonicMs()
       const roots = this.deps.settings.get().roots
-      const scope = folders.length > 0 ? folders.map((f) => path.resolve(f)) : roots
+      const scope = given.length > 0 ? given : roots
       if (scope.length === 0) throw new Error('No folders to index. Add one with `tessera index <folder>`.')
       this.deps.onProgress?.({ phase: 'scan', done: 0, total: 0, message: 'Looking for photos' })
       const rootOf = (p: string) => roots.find((r) => isInside(p, r)) ?? p

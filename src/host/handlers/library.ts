@@ -66,8 +66,8 @@ export function libraryHandlers({
         rows.filter((r) => r.status === 'ok').map((r) => r.path),
       )
     },
-    'roots.add': async (folders) => {
-      const added = await engine.addRoots(folders)
+    'roots.add': async (folders, options) => {
+      const added = await engine.addRoots(folders, { confirm: options?.confirm === true })
       indexing.start()
       return { added }
     },

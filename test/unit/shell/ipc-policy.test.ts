@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ContractError } from '../../../src/shared/contract'
+import { toWireError } from '../../../src/shared/wire-errors'
 import {
   handleCall,
   isAppUrl,
@@ -109,7 +110,10 @@ describe('handleCall', () => {
       error: { message: 'No such album.', code: 'not-found' },
     })
     const answer = await handleCall(failing(new TypeError('boom')), 'albums.list', [])
-    expect(answer).toEqual({ ok: false, error: { message: 'boom', code: 'internal' } })
+    expect(answer).toEqual({
+      ok: false,
+      error: { message: 'Something went wrong inside Tessera.', code: 'internal' },
+    })
     expect(JSON.stringify(answer)).not.toContain('at ') // no stack crosses IPC
   })
 })
@@ -117,9 +121,32 @@ describe('handleCall', () => {
 describe('toShellError', () => {
   it('makes plain data of anything thrown', () => {
     expect(toShellError(new ContractError('m', 'c'))).toEqual({ message: 'm', code: 'c' })
-    expect(toShellError('text')).toEqual({ message: 'text', code: 'internal' })
-    expect(toShellError(new Error(''))).toEqual({ message: 'Error', code: 'internal' })
-    expect(toShellError(undefined)).toEqual({ message: 'undefined', code: 'internal' })
+    expect(toShellError('text')).toEqual({ message: 'text', code: 'engine-error' })
+    expect(toShellError(new Error(''))).toMatchObject({ code: 'internal' })
+    expect(toShellError(undefined)).toMatchObject({ code: 'internal' })
+  })
+
+  it('is the mapper the engine host and the browser-mode server use (same code for the same error)', () => {
+    const lance = new Error('lance error: IO: Too many open files (os error 24)')
+    expect(toShellError(lance)).toEqual(toWireError(lance))
+    expect(toShellError(lance).code).toBe('busy')
+    expect(toShellError(new Error('The disk is full.'))).toEqual({
+      message: 'The disk is full.',
+      code: 'engine-error',
+    })
+  })
+})
+
+describe('handleCall payload limits', () => {
+  it('refuses a call larger than its method allows before validating it', async () => {
+    const target = { call: vi.fn(async () => 'ok') }
+    const big = 'x'.repeat(70 * 1024)
+    expect(await handleCall(target, 'albums.create', [big])).toMatchObject({
+      ok: false,
+      error: { code: 'payload-too-large' },
+    })
+    expect(await handleCall(target, 'roots.add', [[`/${'p'.repeat(4000)}`]])).toMatchObject({ ok: true })
+    expect(target.call).toHaveBeenCalledTimes(1)
   })
 })
 
