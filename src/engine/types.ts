@@ -48,8 +48,15 @@ export interface ModelManifest {
     outputName: string
     dim: number
     contextLength: number
-    vocabFile: string
-    mergesFile: string
+    /** Token ids as int64 (Hugging Face exports, the default) or int32 (Immich/open_clip exports). */
+    inputType?: 'int64' | 'int32'
+    /**
+     * The BPE tokenizer: Hugging Face's tokenizer.json, or the older vocab.json + merges.txt pair. The
+     * manifest names one or the other (checked when it is parsed).
+     */
+    tokenizerFile?: string
+    vocabFile?: string
+    mergesFile?: string
   }
   /** sha256 (hex) and size of every file in the pack folder, manifest excluded. */
   files: Record<string, { sha256: string; size: number }>

@@ -11,8 +11,8 @@ export type EmbedRequest =
       id: number
       type: 'run'
       input: string
-      data: Float32Array | BigInt64Array
-      dtype: 'float32' | 'int64'
+      data: Float32Array | BigInt64Array | Int32Array
+      dtype: 'float32' | 'int64' | 'int32'
       dims: number[]
       output: string
     }

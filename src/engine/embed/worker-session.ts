@@ -73,15 +73,15 @@ export class WorkerSession {
 
   /**
    * Runs one batch; `data` is transferred to the worker (it is unusable here afterwards). The input tensor
-   * is float32, or int64 when `data` is a BigInt64Array (token ids).
+   * is float32, or int64 / int32 when `data` is a BigInt64Array / Int32Array (token ids).
    */
   async run(
     input: string,
-    data: Float32Array | BigInt64Array,
+    data: Float32Array | BigInt64Array | Int32Array,
     dims: number[],
     output: string,
   ): Promise<RunOutput> {
-    const dtype = data instanceof BigInt64Array ? 'int64' : 'float32'
+    const dtype = data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'float32'
     const reply = await this.call({ type: 'run', input, data, dtype, dims, output }, [
       data.buffer as ArrayBuffer,
     ])

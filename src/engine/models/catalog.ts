@@ -11,8 +11,9 @@ export interface CatalogFile {
   /** Upstream location. */
   url: string
   /**
-   * Pinned sha256 of the upstream file. When absent the file is still verified: against the Hub's own
-   * digest header for the revision-pinned URL, or against the mirror's manifest.json (see install.ts).
+   * Pinned sha256 of the upstream file. Every built-in file is pinned; for a catalog without a pin (tests,
+   * future entries) the file is still verified: against the Hub's own digest header for a revision-pinned
+   * URL, or against the mirror's manifest.json (see install.ts).
    */
   sha256?: string
   size?: number
@@ -92,47 +93,33 @@ const mobilenet: CatalogEntry = {
  * towers exported separately with optimum:
  *   onnx/vision_model.onnx  pixel_values float32 [batch_size,3,224,224] → image_embeds float32 [batch_size,512]
  *   onnx/text_model.onnx    input_ids int64 [batch_size,sequence_length] → text_embeds float32 [batch_size,512]
- *   (no attention_mask input: CLIP's text tower pools at the end-of-text token; pad to 77 tokens)
- * What is pinned:
- *   - the model files are fetched at a fixed Hub revision (4c1807b7…), never at `main`;
- *   - vision_model.onnx: sha256 pinned here (the Hub's LFS "SHA256" of that file at that revision);
- *   - text_model.onnx: no published sha256 was found to pin. It is verified against the sha256 the Hub
- *     reports for the LFS object (`x-linked-etag` of the revision-pinned URL), so a truncated or altered
- *     transfer is refused, but the expected value comes from the Hub at download time, not from us;
- *   - vocab.json / merges.txt (openai/clip-vit-base-patch32, plain git files, not LFS): verified against
- *     the Hub's ETag, which for such files is the git blob SHA-1; not pinned here either.
- * Through a mirror, unpinned files are checked against the sha256s in the mirror's own
- * `<mirror>/clip-vit-b32/manifest.json`, and refused when it does not list them.
+ *   (CLIP's text tower pools at the end-of-text token; ids are padded to 77)
+ * and the same towers quantized to int8 (onnx/*_quantized.onnx), about a quarter of the size.
+ * Everything is fetched at one public Hub revision, never at `main`, and every file's size and sha256 is
+ * pinned here: the values public projects pin for that revision (the Hub's LFS SHA256 for the ONNX files).
+ * tokenizer.json of the same revision carries the vocabulary and merges (one file, so no unpinned
+ * vocab.json/merges.txt from another repository).
  */
-const CLIP_REVISION = '4c1807b705b1d015fb032789cc4d221b23025a6f'
-const CLIP_BASE = `https://huggingface.co/Xenova/clip-vit-base-patch32/resolve/${CLIP_REVISION}`
-const CLIP_TOKENIZER_BASE = 'https://huggingface.co/openai/clip-vit-base-patch32/resolve/main'
+export const CLIP_REVISION = 'd15189d7028b43f1d3e65039190477f6af591c2a'
+export const CLIP_REPOSITORY = 'Xenova/clip-vit-base-patch32'
+const CLIP_BASE = `https://huggingface.co/${CLIP_REPOSITORY}/resolve/${CLIP_REVISION}`
 
-const clip: CatalogEntry = {
-  id: 'clip-vit-b32',
-  title: 'CLIP ViT-B/32',
-  description: 'Larger model (about 600 MB) that also understands text: search photos by describing them.',
-  isDefault: false,
-  downloadBytes: 352_000_000 + 254_000_000 + 862_000 + 525_000,
-  files: [
-    {
-      name: 'vision_model.onnx',
-      url: `${CLIP_BASE}/onnx/vision_model.onnx`,
-      sha256: 'fd6e1402a588279d1723c7534d4bcba5bc0b14b47dfab0e46f8c47b8270d7d40',
-    },
-    { name: 'text_model.onnx', url: `${CLIP_BASE}/onnx/text_model.onnx` },
-    { name: 'vocab.json', url: `${CLIP_TOKENIZER_BASE}/vocab.json` },
-    { name: 'merges.txt', url: `${CLIP_TOKENIZER_BASE}/merges.txt` },
-  ],
-  build: { kind: 'as-is' },
-  manifest: {
-    id: 'clip-vit-b32',
+const clipTokenizerFile: CatalogFile = {
+  name: 'tokenizer.json',
+  url: `${CLIP_BASE}/tokenizer.json`,
+  sha256: 'f7f3b7af117d467b58374797691a6438d3e6b9e9cef800dfd5dced7f697a90cd',
+  size: 2_224_119,
+}
+
+function clipManifest(id: string, name: string, visionFile: string, textFile: string): ManifestTemplate {
+  return {
+    id,
     version: `xenova-${CLIP_REVISION.slice(0, 7)}`,
-    name: 'CLIP ViT-B/32 (OpenAI)',
+    name,
     license: 'MIT',
-    source: 'huggingface.co/Xenova/clip-vit-base-patch32 (ONNX export of openai/clip-vit-base-patch32)',
+    source: `huggingface.co/${CLIP_REPOSITORY} at ${CLIP_REVISION} (ONNX export of openai/clip-vit-base-patch32)`,
     visual: {
-      file: 'vision_model.onnx',
+      file: visionFile,
       inputName: 'pixel_values',
       inputSize: 224,
       layout: 'NCHW',
@@ -143,18 +130,78 @@ const clip: CatalogEntry = {
       codec: { kind: 'float32' },
     },
     text: {
-      file: 'text_model.onnx',
+      file: textFile,
       inputName: 'input_ids',
       outputName: 'text_embeds',
       dim: 512,
       contextLength: 77,
-      vocabFile: 'vocab.json',
-      mergesFile: 'merges.txt',
+      tokenizerFile: clipTokenizerFile.name,
     },
-  },
+  }
 }
 
-export const CATALOG: readonly CatalogEntry[] = [mobilenet, clip]
+const clipFiles = (vision: Omit<CatalogFile, 'url'>, text: Omit<CatalogFile, 'url'>): CatalogFile[] => [
+  { ...vision, url: `${CLIP_BASE}/onnx/${vision.name}` },
+  { ...text, url: `${CLIP_BASE}/onnx/${text.name}` },
+  clipTokenizerFile,
+]
+const totalBytes = (files: CatalogFile[]) => files.reduce((sum, f) => sum + (f.size ?? 0), 0)
+
+const clipFullFiles = clipFiles(
+  {
+    name: 'vision_model.onnx',
+    sha256: 'fd6e1402a588279d1723c7534d4bcba5bc0b14b47dfab0e46f8c47b8270d7d40',
+    size: 351_685_709,
+  },
+  {
+    name: 'text_model.onnx',
+    sha256: '3f6571f5bad13a97c469c1622e1cfc4d9aef78b79fdbfcff804ca357bfada8cc',
+    size: 254_058_553,
+  },
+)
+
+const clip: CatalogEntry = {
+  id: 'clip-vit-b32',
+  title: 'CLIP ViT-B/32',
+  description: 'Larger model (about 600 MB) that also understands text: search photos by describing them.',
+  isDefault: false,
+  downloadBytes: totalBytes(clipFullFiles),
+  files: clipFullFiles,
+  build: { kind: 'as-is' },
+  manifest: clipManifest('clip-vit-b32', 'CLIP ViT-B/32 (OpenAI)', 'vision_model.onnx', 'text_model.onnx'),
+}
+
+const clipQuantizedFiles = clipFiles(
+  {
+    name: 'vision_model_quantized.onnx',
+    sha256: '583fd1110a514667812fee7d684952aaf82a99b959760c8d7dca7e0ab9839299',
+    size: 89_117_001,
+  },
+  {
+    name: 'text_model_quantized.onnx',
+    sha256: '73baab855d406190da9faa498cfedf65f15cf309f4cc7385b7b032e6d08e5c3a',
+    size: 64_504_507,
+  },
+)
+
+const clipQuantized: CatalogEntry = {
+  id: 'clip-vit-b32-q8',
+  title: 'CLIP ViT-B/32, small (int8)',
+  description:
+    'The same CLIP quantized to 8 bits (about 155 MB): text search at a quarter of the download, slightly less precise.',
+  isDefault: false,
+  downloadBytes: totalBytes(clipQuantizedFiles),
+  files: clipQuantizedFiles,
+  build: { kind: 'as-is' },
+  manifest: clipManifest(
+    'clip-vit-b32-q8',
+    'CLIP ViT-B/32 (OpenAI, int8)',
+    'vision_model_quantized.onnx',
+    'text_model_quantized.onnx',
+  ),
+}
+
+export const CATALOG: readonly CatalogEntry[] = [mobilenet, clip, clipQuantized]
 
 export function findCatalogEntry(
   id: string,

@@ -283,6 +283,69 @@ export async function installPack(id: string, opts: InstallOptions): Promise<Ope
   }
 }
 
+/**
+ * What the user reads when downloading a pack fails: the cause in plain words and what to do, above all
+ * offline (a mirror, or importing a pack folder got some other way). `cause` keeps the technical error.
+ */
+export class PackDownloadError extends Error {
+  override readonly name = 'PackDownloadError'
+  constructor(
+    readonly packId: string,
+    message: string,
+    readonly kind: DownloadError['kind'] | 'other',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+export function explainDownloadFailure(
+  entry: Pick<CatalogEntry, 'id' | 'title' | 'files'>,
+  err: unknown,
+  mirror: string | undefined,
+): PackDownloadError {
+  const offlineHelp =
+    `To install it without this connection, set ${MIRROR_ENV} to a folder or http(s) address holding ` +
+    `${entry.id}/${entry.files.map((f) => f.name).join(', ')}, or import a folder with the pack ` +
+    `(Settings → Model → Import, or \`tessera models import FOLDER\`).`
+  const shown = mirror && !isHttpUrl(mirror) ? path.resolve(mirror) : mirror
+  const from = shown ? `the model mirror ${shown}` : 'the internet'
+  let why: string
+  let kind: PackDownloadError['kind'] = 'other'
+  if (err instanceof DownloadError) {
+    kind = err.kind
+    const file = entry.files.find(
+      (f) => err.source.endsWith(`/${f.name}`) || err.source.endsWith(f.name),
+    )?.name
+    switch (err.kind) {
+      case 'offline':
+        why = mirror ? `${from} cannot be reached` : 'there is no network connection'
+        break
+      case 'not-found':
+        why = `${from} has no ${file ?? 'file'} for this pack`
+        break
+      case 'interrupted':
+        why = 'the download was interrupted; what arrived is kept and the next try resumes from there'
+        break
+      case 'integrity':
+        why = `${file ?? 'a file'} is not the pinned file (${err.message.match(/(size|sha256|git blob SHA-1) expected/)?.[1] ?? 'checksum'} differs); it was deleted. If this keeps happening the source has changed`
+        break
+      case 'unverifiable':
+        why = `${file ?? 'a file'} cannot be verified (no pinned checksum)`
+        break
+      default:
+        why = `the server refused it (${err.message.replace(/^\S+ answered /, '').replace(/\.$/, '')})`
+    }
+  } else {
+    why = (err as Error)?.message ?? String(err)
+  }
+  const help =
+    kind === 'integrity' || kind === 'interrupted' ? 'Try again later. ' + offlineHelp : offlineHelp
+  return new PackDownloadError(entry.id, `${entry.title} could not be downloaded: ${why}. ${help}`, kind, {
+    cause: err,
+  })
+}
+
 /** Opens an installed pack; with `verify` (default) every file's sha256 is checked first. */
 export async function openPack(
   packsDir: string,

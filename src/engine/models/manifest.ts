@@ -95,8 +95,10 @@ export const manifestSchema = z
         outputName: text,
         dim: positiveInt,
         contextLength: positiveInt,
-        vocabFile: fileName,
-        mergesFile: fileName,
+        inputType: z.enum(['int64', 'int32']).optional(),
+        tokenizerFile: fileName.optional(),
+        vocabFile: fileName.optional(),
+        mergesFile: fileName.optional(),
       })
       .optional(),
     files: z.record(z.string(), fileEntry),
@@ -113,11 +115,18 @@ export const manifestSchema = z
     }
     const referenced: Array<[string[], string]> = [[['visual', 'file'], m.visual.file]]
     if (m.text) {
-      referenced.push(
-        [['text', 'file'], m.text.file],
-        [['text', 'vocabFile'], m.text.vocabFile],
-        [['text', 'mergesFile'], m.text.mergesFile],
-      )
+      referenced.push([['text', 'file'], m.text.file])
+      const { tokenizerFile, vocabFile, mergesFile } = m.text
+      if (tokenizerFile !== undefined) referenced.push([['text', 'tokenizerFile'], tokenizerFile])
+      if (vocabFile !== undefined) referenced.push([['text', 'vocabFile'], vocabFile])
+      if (mergesFile !== undefined) referenced.push([['text', 'mergesFile'], mergesFile])
+      if (tokenizerFile === undefined && (vocabFile === undefined || mergesFile === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['text'],
+          message: 'needs "tokenizerFile" (tokenizer.json) or both "vocabFile" and "mergesFile"',
+        })
+      }
     }
     for (const [where, name] of referenced) {
       if (!(name in m.files))

@@ -22,5 +22,6 @@ export function mirrorLocation(mirror: string, packId: string, fileName: string)
     return `${mirror.replace(/\/+$/, '')}/${encodeURIComponent(packId)}/${encodeURIComponent(fileName)}`
   }
   const root = /^file:/i.test(mirror) ? fileURLToPath(mirror) : mirror
-  return path.join(root, packId, fileName)
+  // Absolute, so that a message naming the file means the same wherever it is read.
+  return path.resolve(root, packId, fileName)
 }

@@ -1,7 +1,7 @@
 import type { Serial } from '../library/serial.js'
-import { CATALOG } from '../models/catalog.js'
+import { CATALOG, findCatalogEntry } from '../models/catalog.js'
 import { importPackFolder, listCustomPacks } from '../models/custom-pack.js'
-import { installPack, listPacks, openPack } from '../models/install.js'
+import { explainDownloadFailure, installPack, listPacks, openPack } from '../models/install.js'
 import type {
   Clock,
   ExtractorResult,
@@ -136,12 +136,14 @@ export class ModelsService {
 
   async downloadModel(id: string, onProgress?: (done: number, total: number) => void, signal?: AbortSignal) {
     // null: no mirror (never a fallback to the process environment).
-    return installPack(id, {
-      packsDir: this.deps.packsDir,
-      mirror: this.deps.mirror ?? null,
-      onProgress,
-      signal,
-    })
+    const mirror = this.deps.mirror ?? null
+    try {
+      return await installPack(id, { packsDir: this.deps.packsDir, mirror, onProgress, signal })
+    } catch (err) {
+      const entry = findCatalogEntry(id)
+      if (signal?.aborted || !entry) throw err
+      throw explainDownloadFailure(entry, err, mirror ?? undefined)
+    }
   }
 
   async useModel(id: string): Promise<void> {

@@ -22,6 +22,7 @@
  * with "</w>", and the result of every merge.
  */
 import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { cleanText } from './clean-text.js'
 
 export const START_OF_TEXT = '<|startoftext|>'
@@ -141,6 +142,59 @@ export class ClipTokenizer {
       readText(mergesPath, 'merges file (merges.txt)'),
     ])
     return ClipTokenizer.fromText(vocabText, mergesText, vocabPath, mergesPath)
+  }
+
+  /**
+   * Reads Hugging Face's tokenizer.json (one file holding `model.vocab` and `model.merges`), as published
+   * next to CLIP exports by Transformers.js and Immich. The merges keep their order, which is their rank.
+   */
+  static async loadTokenizerJson(file: string): Promise<ClipTokenizer> {
+    return ClipTokenizer.fromTokenizerJson(await readText(file, 'tokenizer (tokenizer.json)'), file)
+  }
+
+  /** The same from the file's contents; the name is only for messages. */
+  static fromTokenizerJson(text: string, name = 'tokenizer.json'): ClipTokenizer {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch (err) {
+      throw new ClipTokenizerError(
+        `The CLIP tokenizer ${name} is not valid JSON (${(err as Error).message}).`,
+        name,
+      )
+    }
+    const model = (parsed as { model?: { type?: unknown; vocab?: unknown; merges?: unknown } } | null)?.model
+    if (!model || (model.type !== undefined && model.type !== 'BPE') || !Array.isArray(model.merges)) {
+      throw new ClipTokenizerError(
+        `The CLIP tokenizer ${name} has no BPE model (expected "model": { "type": "BPE", "vocab", "merges" }).`,
+        name,
+      )
+    }
+    // Merges are "a b" strings (tokenizers < 0.20) or ["a", "b"] pairs (newer files).
+    const lines: string[] = []
+    for (const [i, m] of (model.merges as unknown[]).entries()) {
+      if (typeof m === 'string') lines.push(m)
+      else if (Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === 'string'))
+        lines.push(m.join(' '))
+      else throw new ClipTokenizerError(`The CLIP tokenizer ${name} has a malformed merge #${i + 1}.`, name)
+    }
+    if (lines.length === 0) throw new ClipTokenizerError(`The CLIP tokenizer ${name} has no merges.`, name)
+    return ClipTokenizer.fromText(JSON.stringify(model.vocab ?? null), `${lines.join('\n')}\n`, name, name)
+  }
+
+  /** The tokenizer a pack's manifest names: tokenizer.json, or vocab.json + merges.txt. */
+  static async loadForPack(
+    packDir: string,
+    text: { tokenizerFile?: string; vocabFile?: string; mergesFile?: string },
+  ): Promise<ClipTokenizer> {
+    if (text.tokenizerFile) return ClipTokenizer.loadTokenizerJson(path.join(packDir, text.tokenizerFile))
+    if (!text.vocabFile || !text.mergesFile) {
+      throw new ClipTokenizerError(
+        'The pack names no tokenizer (tokenizer.json, or vocab.json and merges.txt).',
+        packDir,
+      )
+    }
+    return ClipTokenizer.load(path.join(packDir, text.vocabFile), path.join(packDir, text.mergesFile))
   }
 
   /** The same from the files' contents; the names are only for messages. */

@@ -83,10 +83,7 @@ export class TextEmbedder {
       throw new RangeError(`maxBatch must be a whole number of at least 1, got ${maxBatch}.`)
     }
     // The tokenizer first: a bad vocabulary fails before any model is loaded.
-    const tokenizer = await ClipTokenizer.load(
-      path.join(packDir, t.vocabFile),
-      path.join(packDir, t.mergesFile),
-    )
+    const tokenizer = await ClipTokenizer.loadForPack(packDir, t)
 
     const modelPath = path.join(packDir, t.file)
     // As in ImageEmbedder: provider fallback here, where each attempt's reason is recorded, then the chosen
@@ -149,7 +146,9 @@ export class TextEmbedder {
     const ids = new BigInt64Array(n * ctx)
     rows.forEach((row, i) => ids.set(row, i * ctx))
     const t = this.text
-    const result = await this.session.run(t.inputName, ids, [n, ctx], t.outputName)
+    // Immich/open_clip text towers take int32 ids (all CLIP ids fit: the vocabulary has 49,408 entries).
+    const input = t.inputType === 'int32' ? Int32Array.from(ids, Number) : ids
+    const result = await this.session.run(t.inputName, input, [n, ctx], t.outputName)
     if (result.type !== 'float32' || result.data.length !== n * this.dim) {
       throw new Error(
         `The model's "${t.outputName}" is ${result.type} [${result.dims.join(',')}], but the manifest expects float32 [${n},${this.dim}].`,

@@ -48,8 +48,7 @@ describe('tiny CLIP pack', () => {
       outputName: 'text_embeds',
       dim: 512,
       contextLength: 77,
-      vocabFile: 'vocab.json',
-      mergesFile: 'merges.txt',
+      tokenizerFile: 'tokenizer.json',
     })
   })
 

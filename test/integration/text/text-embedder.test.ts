@@ -163,7 +163,10 @@ describe('packs without a usable text tower', () => {
 
   it('reports a broken vocabulary before loading the model', async () => {
     const broken = await writeTinyClipPack(path.join(root, 'broken'))
-    await writeFile(path.join(broken.dir, 'vocab.json'), '{"a": 0}')
+    await writeFile(
+      path.join(broken.dir, 'tokenizer.json'),
+      '{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a b"]}}',
+    )
     const err = await TextEmbedder.open(broken.dir, broken.manifest).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ClipTokenizerError)
     expect((err as Error).message).toMatch(/has no <\|startoftext\|> or <\|endoftext\|> token/)

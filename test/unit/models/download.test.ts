@@ -240,19 +240,19 @@ describe('checksums declared by the Hub', () => {
   })
 
   it('reads a git blob SHA-1 ETag for small files, and downloadFile checks it', async () => {
-    const vocab = path.join(mirror, TINY_CLIP_ID, 'vocab.json')
+    const vocab = path.join(mirror, TINY_CLIP_ID, 'tokenizer.json')
     const blob = await gitBlobSha1File(vocab)
     const server = await serve({ headHeaders: () => ({ etag: `"${blob}"` }) })
-    const digest = await fetchHubDigest(`${server.url}/vocab.json`)
+    const digest = await fetchHubDigest(`${server.url}/tokenizer.json`)
     expect(digest).toEqual({ gitBlobSha1: blob })
 
-    const dest = freshDest('vocab.json')
-    await downloadFile({ url: `${server.url}/vocab.json`, dest, gitBlobSha1: digest.gitBlobSha1 })
+    const dest = freshDest('tokenizer.json')
+    await downloadFile({ url: `${server.url}/tokenizer.json`, dest, gitBlobSha1: digest.gitBlobSha1 })
     expect(await readFile(dest)).toEqual(await readFile(vocab))
     await expect(
       downloadFile({
-        url: `${server.url}/vocab.json`,
-        dest: freshDest('vocab.json'),
+        url: `${server.url}/tokenizer.json`,
+        dest: freshDest('tokenizer.json'),
         gitBlobSha1: 'f'.repeat(40),
       }),
     ).rejects.toThrow(/git blob SHA-1 expected f{40}/)

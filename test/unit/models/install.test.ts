@@ -71,16 +71,13 @@ describe('installPack', () => {
     )
     expect((await readdir(installed.dir)).sort()).toEqual([
       'manifest.json',
-      'merges.txt',
       'text_model.onnx',
+      'tokenizer.json',
       'vision_model.onnx',
-      'vocab.json',
     ])
     expect(await readdir(packsDir)).toEqual([TINY_CLIP_ID]) // no .tmp-*, no .downloads
     expect(server.requests.map((r) => r.path).sort()).toEqual(
-      ['merges.txt', 'text_model.onnx', 'vision_model.onnx', 'vocab.json'].map(
-        (n) => `/${TINY_CLIP_ID}/${n}`,
-      ),
+      ['text_model.onnx', 'tokenizer.json', 'vision_model.onnx'].map((n) => `/${TINY_CLIP_ID}/${n}`),
     )
     const total = Object.values(pack.manifest.files).reduce((a, f) => a + f.size, 0)
     expect(progress.at(-1)).toEqual([total, total])
@@ -95,13 +92,14 @@ describe('installPack', () => {
   it('holds mirror files to the catalog pins: the real CLIP hash refuses the tiny file and no pack appears', async () => {
     const server = await serve()
     const packsDir = await newPacksDir()
-    // The built-in catalog pins the real vision_model.onnx sha256; the mirror serves the tiny one.
+    // The built-in catalog pins the real vision_model.onnx size and sha256; the mirror serves the tiny one.
     const err = await installPack(TINY_CLIP_ID, { packsDir, mirror: server.url, catalog: CATALOG }).catch(
       (e: unknown) => e,
     )
     expect(err).toBeInstanceOf(IntegrityError)
-    expect((err as Error).message).toContain(CATALOG.find((e) => e.id === TINY_CLIP_ID)!.files[0]!.sha256!)
-    expect((err as Error).message).toContain(pack.manifest.files['vision_model.onnx']!.sha256)
+    const pinned = CATALOG.find((e) => e.id === TINY_CLIP_ID)!.files[0]!
+    expect((err as Error).message).toContain(`size expected ${pinned.size} bytes`)
+    expect((err as Error).message).toContain(`got ${pack.manifest.files['vision_model.onnx']!.size} bytes`)
     expect(await visible(packsDir)).toEqual([])
     expect((await listPacks(packsDir)).find((p) => p.id === TINY_CLIP_ID)?.installed).toBe(false)
   })
@@ -111,7 +109,7 @@ describe('installPack', () => {
     const withManifest = await serve()
     const entry = tinyClipCatalogEntry(pack, `${withManifest.url}/${TINY_CLIP_ID}`, [
       'text_model.onnx',
-      'vocab.json',
+      'tokenizer.json',
     ])
     await installPack(TINY_CLIP_ID, { packsDir, mirror: withManifest.url, catalog: [entry] })
     expect(withManifest.requests[0]?.path).toBe(`/${TINY_CLIP_ID}/manifest.json`)
@@ -178,7 +176,7 @@ describe('installPack', () => {
 
   it('rejects an unknown pack id by listing the known ones', async () => {
     await expect(installPack('nope', { packsDir: await newPacksDir(), mirror: null })).rejects.toThrow(
-      'Unknown model pack "nope". Known packs: mobilenetv2-12-int8, clip-vit-b32.',
+      'Unknown model pack "nope". Known packs: mobilenetv2-12-int8, clip-vit-b32, clip-vit-b32-q8.',
     )
   })
 })
@@ -199,13 +197,13 @@ describe('openPack', () => {
       mirror: server.url,
       catalog: [tinyClipCatalogEntry(pack, server.url)],
     })
-    const vocab = path.join(packsDir, TINY_CLIP_ID, 'vocab.json')
+    const vocab = path.join(packsDir, TINY_CLIP_ID, 'tokenizer.json')
     await writeFile(vocab, (await readFile(vocab, 'utf8')).replace('"a"', '"A"'))
 
     const err = await openPack(packsDir, TINY_CLIP_ID).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(PackDamagedError)
     expect((err as Error).message).toMatch(
-      /vocab\.json .* is corrupt: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}\. To reinstall it, run: tessera models download clip-vit-b32$/,
+      /tokenizer\.json .* is corrupt: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}\. To reinstall it, run: tessera models download clip-vit-b32$/,
     )
     // Without verification the manifest alone is read.
     await expect(openPack(packsDir, TINY_CLIP_ID, { verify: false })).resolves.toMatchObject({

@@ -97,8 +97,8 @@ describe('parseManifest', () => {
     ['layout', (m: Json) => (m.visual.layout = 'CHW'), /visual\.layout/],
     [
       'short hash',
-      (m: Json) => (m.files['vocab.json'].sha256 = 'abc'),
-      /files\["vocab\.json"\]\.sha256: must be a sha256/,
+      (m: Json) => (m.files['tokenizer.json'].sha256 = 'abc'),
+      /files\["tokenizer\.json"\]\.sha256: must be a sha256/,
     ],
     [
       'file outside the pack',
@@ -159,13 +159,13 @@ describe('verifyPackFiles', () => {
 
   it('reports a truncated file by its size, and a missing one as missing', async () => {
     const dir = await copyOfPack()
-    await truncate(path.join(dir, 'merges.txt'), 3)
+    await truncate(path.join(dir, 'tokenizer.json'), 3)
     await expect(verifyPackFiles(dir, pack.manifest)).rejects.toThrow(
-      `Pack file merges.txt in ${dir} has the wrong size`,
+      `Pack file tokenizer.json in ${dir} has the wrong size`,
     )
-    await rm(path.join(dir, 'merges.txt'))
+    await rm(path.join(dir, 'tokenizer.json'))
     await expect(verifyPackFiles(dir, pack.manifest)).rejects.toThrow(
-      `Pack file merges.txt is missing from ${dir}.`,
+      `Pack file tokenizer.json is missing from ${dir}.`,
     )
   })
 })
