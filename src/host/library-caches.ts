@@ -3,6 +3,7 @@
  * answer only changes when the library does: the timeline, the automatic groups, and where each photo's
  * file and thumbnail are.
  */
+import path from 'node:path'
 import type { Engine } from '../engine/engine.js'
 import type { IndexState } from '../engine/store/photo-store.js'
 import type { Results } from '../shared/contract.js'
@@ -43,6 +44,22 @@ export class LibraryCaches {
     }
     this.timelineCache = { version, value }
     return value
+  }
+
+  /** The timeline of one folder and the folders below it (the Folders view's grid). */
+  async folderTimeline(folder: string): Promise<Results['library.timeline']> {
+    const [all, rows] = await Promise.all([this.timeline(), this.engine.store.indexState()])
+    const prefix = folder.endsWith(path.sep) ? folder : folder + path.sep
+    const inside = new Set<string>()
+    for (const r of rows) if (r.path.startsWith(prefix)) inside.add(r.id)
+    const ids: string[] = []
+    const takenAt: Array<number | null> = []
+    for (let i = 0; i < all.ids.length; i++) {
+      if (!inside.has(all.ids[i]!)) continue
+      ids.push(all.ids[i]!)
+      takenAt.push(all.takenAt[i]!)
+    }
+    return { ids, takenAt, version: all.version }
   }
 
   /**
