@@ -259,7 +259,7 @@ export class Indexer {
         progress(file.path)
       }
       if (file.statError) {
-        pendingRows.push(failedRow(id, file, null, 'unreadable', file.statError))
+        pendingRows.push(failedRow(id, file, null, file.statCode ?? 'unreadable', file.statError))
         report.failed.push({ path: file.path, reason: file.statError })
         return finish()
       }

@@ -7,8 +7,9 @@ import type { LibraryLayout } from '../library/paths.js'
 import type { Serial } from '../library/serial.js'
 import type { LibrarySettings } from '../library/settings.js'
 import type { Clock, ExtractorResult, PhotoDecoder, ProgressEvent, SettingsPort } from '../ports.js'
-import { isInside, isPhotoFile, makeIgnore } from '../scan/ignore.js'
-import { walkRoots, type FoundFile } from '../scan/walk.js'
+import { isInside, makeIgnore } from '../scan/ignore.js'
+import { scanChangedPaths } from '../scan/changed-paths.js'
+import { walkRoots } from '../scan/walk.js'
 import { sqlString, type PhotoRow, type PhotoStore } from '../store/photo-store.js'
 import type { ThumbnailCache } from '../store/thumbnail-cache.js'
 import type { LibraryWatcher } from '../watch/library-watcher.js'
@@ -51,6 +52,8 @@ export interface WatchOptions {
   onError?: (e: unknown) => void
   stableMs?: number
   quietMs?: number
+  /** While changes keep coming, a batch still goes at least this often (default 3 s). */
+  maxWaitMs?: number
 }
 
 export interface LibraryServiceDeps {
@@ -198,19 +201,10 @@ export class LibraryService {
         .map((p) => path.resolve(p))
         .filter((p) => roots.some((r) => isInside(p, r)) && !ignore(p))
       const rootOf = (p: string) => roots.find((r) => isInside(p, r))!
-      const found: FoundFile[] = []
-      for (const p of inScope) {
-        const st = await fs.stat(p).catch(() => undefined)
-        if (st?.isDirectory()) {
-          const walked = await walkRoots([p], this.deps.layout.dir)
-          for (const f of walked.files) found.push({ ...f, root: rootOf(f.path) })
-        } else if (st?.isFile() && isPhotoFile(p)) {
-          found.push({ path: p, root: rootOf(p), size: st.size, mtimeMs: Math.floor(st.mtimeMs) })
-        }
-      }
-      const unique = [...new Map(found.map((f) => [f.path, f])).values()]
+      // What is there now, problems included (pipes, device links, names that are not valid UTF-8).
+      const { found: unique, covers } = await scanChangedPaths(inScope, rootOf, this.deps.layout.dir)
       const all = await this.deps.store.indexState()
-      const rows = all.filter((r) => inScope.some((p) => isInside(r.path, p)))
+      const rows = all.filter((r) => covers(r.path))
       const report = await (await this.indexer()).run(rows, unique, all)
       return this.finishRun(started, report)
     })
@@ -226,7 +220,12 @@ export class LibraryService {
     const watcher = new LibraryWatcher(
       roots,
       makeIgnore(roots, this.deps.layout.dir),
-      { polling: settings.polling, stableMs: opts.stableMs, quietMs: opts.quietMs },
+      {
+        polling: settings.polling,
+        stableMs: opts.stableMs,
+        quietMs: opts.quietMs,
+        maxWaitMs: opts.maxWaitMs,
+      },
       async (paths) => {
         const summary = await this.syncPaths(paths)
         opts.onBatch?.(summary)

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Engine } from '../../../src/engine/engine.js'
 import type { LibraryWatcher } from '../../../src/engine/watch/library-watcher.js'
@@ -11,9 +12,33 @@ let engine: Engine
 let watcher: LibraryWatcher | undefined
 let batches: number
 
-async function start(polling: boolean, stableMs = 400) {
+async function start(polling: boolean, stableMs = 400, maxWaitMs?: number) {
   await engine.updateSettings({ polling })
-  watcher = await engine.watch({ stableMs, quietMs: 300, onBatch: () => batches++ })
+  watcher = await engine.watch({ stableMs, quietMs: 300, maxWaitMs, onBatch: () => batches++ })
+}
+
+/** `n` small distinct JPEGs (64 × 48, a colour gradient and a bar that move with i). */
+async function tinyJpegs(dir: string, n: number): Promise<string[]> {
+  await fs.mkdir(dir, { recursive: true })
+  const out: string[] = []
+  for (let i = 0; i < n; i++) {
+    const w = 64
+    const h = 48
+    const px = Buffer.alloc(w * h * 3)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const o = (y * w + x) * 3
+        px[o] = (x * 4 + i * 7) & 255
+        px[o + 1] = (y * 5 + i * 13) & 255
+        px[o + 2] = Math.abs(x - (i % w)) < 4 ? 255 : (i * 29) & 255
+      }
+    const file = path.join(dir, `card-${String(i).padStart(3, '0')}.jpg`)
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(file)
+    out.push(file)
+  }
+  return out
 }
 
 beforeEach(async () => {
@@ -73,6 +98,35 @@ describe.each([
 })
 
 describe('watching', () => {
+  it('indexes a long copy as it goes, not only after it ends', async () => {
+    // A camera card copied at about 10 photos a second for 30 s. Events never pause for the 0.3 s of quiet
+    // a batch used to wait for, so a debounce alone indexed nothing until the copy ended; with a batch at
+    // least every second (maxWaitMs) the library fills as the copy goes. The copy needs only a third of
+    // the photos indexed by its end: on a quiet machine it is almost all of them (see the log).
+    const cards = await tinyJpegs(path.join(work, 'card'), 300)
+    await start(false, 400, 1000)
+    const before = await engine.store.count()
+    const copied = path.join(photosDir, 'DCIM')
+    await fs.mkdir(copied)
+    const began = Date.now()
+    for (let i = 0; i < cards.length; i++) {
+      await fs.copyFile(cards[i]!, path.join(copied, path.basename(cards[i]!)))
+      // Paced against the clock, not per file: a slow copy does not drift below 10 a second.
+      const ahead = began + (i + 1) * 100 - Date.now()
+      if (ahead > 0) await new Promise((r) => setTimeout(r, ahead))
+    }
+    const copySeconds = (Date.now() - began) / 1000
+    const duringCopy = (await engine.store.count()) - before
+    await waitFor('all 300 copied photos', async () => (await engine.store.count()) - before === 300, 150_000)
+    const rows = (await engine.store.query()).filter((r) => r.path.startsWith(copied))
+    console.log(
+      `copy of 300 in ${copySeconds.toFixed(1)} s: ${duringCopy} indexed before it ended, ${batches} batches`,
+    )
+    expect(duringCopy).toBeGreaterThanOrEqual(100)
+    expect(rows).toHaveLength(300)
+    expect(rows.every((r) => r.status === 'ok' && r.featureModel !== null)).toBe(true)
+  })
+
   it('does not read a file before it is completely written', async () => {
     // A file is read once its size has not changed for 2.5 s (stableMs); batches close after 0.3 s of
     // quiet. The check below sits 0.5 s before the earliest moment the file may be read, so a stalled
