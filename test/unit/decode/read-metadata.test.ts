@@ -2,10 +2,17 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import sharp, { type Exif } from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { exifDateTime, readMetadata } from '../../../src/engine/decode/read-metadata.js'
+import { exifDateTime, readMetadata, xmpDateTime } from '../../../src/engine/decode/read-metadata.js'
 import { SEED_DIR } from '../../fixtures/bad-inputs.js'
 
-const EMPTY = { takenAt: null, cameraMake: null, cameraModel: null, gps: null, orientation: 1 }
+const EMPTY = {
+  takenAt: null,
+  dateSource: null,
+  cameraMake: null,
+  cameraModel: null,
+  gps: null,
+  orientation: 1,
+}
 
 const FULL_EXIF: Exif = {
   IFD0: { Make: '  Canon  ', Model: 'Canon EOS 5D Mark IV ' },
@@ -30,6 +37,7 @@ describe('readMetadata', () => {
     const jpeg = await sharp(photo).jpeg().withExif(FULL_EXIF).toBuffer()
     const meta = await readMetadata(jpeg)
     expect(meta.takenAt).toBe('2021-03-04T05:06:07.450+11:00')
+    expect(meta.dateSource).toBe('exif')
     expect(meta.cameraMake).toBe('Canon')
     expect(meta.cameraModel).toBe('Canon EOS 5D Mark IV')
     expect(meta.orientation).toBe(1)
@@ -56,7 +64,60 @@ describe('readMetadata', () => {
       .toBuffer()
     const meta = await readMetadata(jpeg)
     expect(meta.takenAt).toBe('2019-12-31T23:59:58')
+    expect(meta.dateSource).toBe('exif-other')
     expect(meta.gps).toBeNull()
+  })
+
+  it('falls back to ModifyDate (with OffsetTime) when EXIF holds no capture date', async () => {
+    const jpeg = await sharp(photo)
+      .jpeg()
+      .withExif({ IFD0: { DateTime: '2018:01:02 03:04:05' }, IFD2: { OffsetTime: '-03:00' } })
+      .toBuffer()
+    const meta = await readMetadata(jpeg)
+    expect(meta).toMatchObject({ takenAt: '2018-01-02T03:04:05-03:00', dateSource: 'exif-other' })
+  })
+
+  const xmp = (body: string) =>
+    `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">` +
+    `<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" ` +
+    `xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" xmlns:exif="http://ns.adobe.com/exif/1.0/" ${body}` +
+    `</rdf:Description></rdf:RDF></x:xmpmeta>`
+
+  it('reads XMP capture dates (attribute or element form) from JPEG, PNG and WebP without EXIF dates', async () => {
+    const attribute = xmp(
+      `xmp:ModifyDate="2023-01-01T00:00:00" xmp:CreateDate="2017-06-05T04:03:02.5+02:00">`,
+    )
+    for (const format of ['jpeg', 'png', 'webp'] as const) {
+      const file = await sharp(photo).toFormat(format).withXmp(attribute).toBuffer()
+      const meta = await readMetadata(file)
+      expect(meta.takenAt, format).toBe('2017-06-05T04:03:02.500+02:00')
+      expect(meta.dateSource, format).toBe('exif-other')
+    }
+    const element = xmp(`><photoshop:DateCreated>2016-02-03</photoshop:DateCreated>`)
+    const jpeg = await sharp(photo).jpeg().withXmp(element).toBuffer()
+    expect(await readMetadata(jpeg)).toMatchObject({
+      takenAt: '2016-02-03T00:00:00',
+      dateSource: 'exif-other',
+    })
+  })
+
+  it('prefers DateTimeOriginal over XMP, and XMP over ModifyDate', async () => {
+    const packet = xmp(`exif:DateTimeOriginal="2015-05-05T05:05:05">`)
+    const both = await sharp(photo)
+      .jpeg()
+      .withExif({ IFD2: { DateTimeOriginal: '2014:04:04 04:04:04' } })
+      .withXmp(packet)
+      .toBuffer()
+    expect(await readMetadata(both)).toMatchObject({ takenAt: '2014-04-04T04:04:04', dateSource: 'exif' })
+    const modified = await sharp(photo)
+      .jpeg()
+      .withExif({ IFD0: { DateTime: '2020:01:01 00:00:00' } })
+      .withXmp(packet)
+      .toBuffer()
+    expect(await readMetadata(modified)).toMatchObject({
+      takenAt: '2015-05-05T05:05:05',
+      dateSource: 'exif-other',
+    })
   })
 
   it('treats 0,0 positions and placeholder dates as absent', async () => {
@@ -96,6 +157,18 @@ describe('readMetadata', () => {
     // A JPEG cut right inside its EXIF segment.
     const withExif = await sharp(photo).jpeg().withExif(FULL_EXIF).toBuffer()
     expect((await readMetadata(withExif.subarray(0, 60))).takenAt).toBeNull()
+  })
+})
+
+describe('xmpDateTime', () => {
+  it('converts XMP dates and rejects partial or impossible ones', () => {
+    expect(xmpDateTime('2020-01-02T10:10:10Z')).toBe('2020-01-02T10:10:10+00:00')
+    expect(xmpDateTime('2020-01-02T10:10')).toBe('2020-01-02T10:10:00')
+    expect(xmpDateTime('2020-01-02')).toBe('2020-01-02T00:00:00')
+    expect(xmpDateTime('2020-01')).toBeNull()
+    expect(xmpDateTime('2020')).toBeNull()
+    expect(xmpDateTime('2020-02-30T10:00:00')).toBeNull()
+    expect(xmpDateTime('yesterday')).toBeNull()
   })
 })
 
