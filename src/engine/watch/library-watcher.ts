@@ -98,8 +98,9 @@ export class LibraryWatcher {
     if (typeof d?.watchedPath === 'string') {
       // Native events name the entry inside the watched folder.
       if (!name.includes(REPLACEMENT)) return
+      // A photo or a folder: the scan looks at what it is (anything else it leaves alone).
       const full = path.resolve(d.watchedPath, name)
-      if (isPhotoFile(full) && !this.ignore(full)) this.enqueue(full, false)
+      if (!this.ignore(full)) this.enqueue(full, false)
     } else if (typeof d?.curr?.mode === 'number' && (d.curr.mode & S_IFMT) === S_IFDIR) {
       // Polling reports that a folder changed, not which entry: its odd names are looked up.
       if (!this.ignore(name)) this.enqueue(path.join(name, ODD_NAMES_IN_FOLDER), false)
