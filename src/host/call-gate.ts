@@ -73,6 +73,21 @@ export class CallGate {
     return { running: this.running, waiting: this.waiting.length, bytes: this.bytes, refused: this.refused }
   }
 
+  /**
+   * @internal Whether a call of `bytes` would be refused whatever it is (its queue or its byte budget is
+   * full); counted as refused when so. Lets a server refuse a frame before parsing it.
+   */
+  refuses(connection: GateConnection, bytes: number): boolean {
+    const { limits } = this
+    const full =
+      this.waiting.length >= limits.queue ||
+      connection.waiting >= limits.perConnectionQueue ||
+      this.bytes + bytes > limits.bytes ||
+      connection.bytes + bytes > limits.perConnectionBytes
+    if (full) this.refused++
+    return full
+  }
+
   /** @internal Runs `task` now, later, or refuses it with a {@link BusyError}. */
   submit<T>(connection: GateConnection, bytes: number, task: () => Promise<T>): Promise<T> {
     if (connection.closed) return Promise.reject(new ContractError('The connection is closed.', 'closed'))
@@ -173,6 +188,11 @@ export class GateConnection {
   /** Runs `task` within the limits, counting `bytes` of payload; rejects with a `BusyError` beyond them. */
   run<T>(bytes: number, task: () => Promise<T>): Promise<T> {
     return this.gate.submit(this, bytes, task)
+  }
+
+  /** Whether a call of `bytes` would be refused unread (see {@link CallGate.refuses}); counted when so. */
+  refuses(bytes: number): boolean {
+    return this.gate.refuses(this, bytes)
   }
 
   /** The client is gone: its waiting calls are dropped (running ones finish). */

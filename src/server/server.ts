@@ -405,13 +405,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const bytes = rawLength(data)
     try {
       // Nothing is parsed while the gate could not take the call anyway.
-      const stats = gate.stats()
-      if (
-        stats.waiting >= gate.limits.queue ||
-        lane.waiting >= gate.limits.perConnectionQueue ||
-        stats.bytes + bytes > gate.limits.bytes ||
-        lane.bytes + bytes > gate.limits.perConnectionBytes
-      ) {
+      if (lane.refuses(bytes)) {
         id = peekId(data)
         throw new BusyError()
       }

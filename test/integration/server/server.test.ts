@@ -77,6 +77,12 @@ async function fakeCall(method: MethodName, args: unknown): Promise<unknown> {
       throw new ContractError('That photo is no longer in the library.', 'not-found')
     case 'index.start':
       throw new Error('The disk is full.')
+    case 'groups.list':
+      throw new Error(
+        `lance error: LanceError(IO): Unable to open file ${base}/library/db/photos.lance/data/0.lance: Too many open files (os error 24), /root/.cargo/registry/src/lance-io/src/local.rs:120:31`,
+      )
+    case 'heads.list':
+      throw new TypeError("Cannot read properties of undefined (reading 'path')")
     default:
       return null
   }
@@ -312,6 +318,56 @@ describe('Host and Origin checks', () => {
   it('upgrades only /ws', async () => {
     expect(await upgradeStatus(`/other?token=${token}`, { origin: origin() })).toBe(404)
   })
+
+  it('refuses (403) cross-site requests on every HTTP route, even with a valid cookie', async () => {
+    const cookie = `tessera_token=${token}`
+    const routes = [
+      '/',
+      '/index.html',
+      '/albums',
+      '/assets/app.js',
+      `/media/photo/${ids.jpeg}`,
+      `/media/thumb/${ids.jpeg}`,
+    ]
+    const foreign: Array<Record<string, string>> = [
+      { Origin: 'http://evil.com' },
+      { Origin: 'null' },
+      { Origin: `http://127.0.0.1:${port + 1}` },
+      { 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'same-site' },
+      { Origin: origin(), 'Sec-Fetch-Site': 'cross-site' },
+    ]
+    for (const route of routes) {
+      for (const headers of foreign) {
+        const res = await request(route, { headers: { Cookie: cookie, ...headers } })
+        expect(res.status, `${route} ${JSON.stringify(headers)}`).toBe(403)
+        expect(res.body.toString()).not.toContain(SECRET)
+      }
+      for (const headers of [
+        {},
+        { 'Sec-Fetch-Site': 'same-origin', Origin: origin() },
+        { 'Sec-Fetch-Site': 'same-origin' },
+        { 'Sec-Fetch-Site': 'none' },
+        { Origin: `http://localhost:${port}` },
+      ]) {
+        const res = await request(route, { headers: { Cookie: cookie, ...headers } })
+        expect(res.status, `${route} ${JSON.stringify(headers)}`).toBe(200)
+      }
+    }
+    // The token in the URL does not make a cross-site request acceptable either.
+    const typed = await request(`/?token=${token}`, { headers: { 'Sec-Fetch-Site': 'cross-site' } })
+    expect(typed.status).toBe(403)
+    expect(typed.headers['set-cookie']).toBeUndefined()
+  })
+
+  it('refuses (403) a WebSocket upgrade marked cross-site even with the right Origin', async () => {
+    expect(
+      await upgradeStatus(`/ws?token=${token}`, {
+        origin: origin(),
+        headers: { 'Sec-Fetch-Site': 'cross-site' },
+      }),
+    ).toBe(403)
+  })
 })
 
 describe('static files', () => {
@@ -537,6 +593,28 @@ describe('WebSocket contract', () => {
     expect(JSON.stringify(failed)).not.toContain('at ')
   })
 
+  it('never sends internal text: a database error becomes busy, a programming error internal', async () => {
+    const ws = await connect()
+    const lance = await call(ws, 'groups.list', [])
+    expect(lance).toMatchObject({ ok: false, error: { code: 'busy' } })
+    const bug = await call(ws, 'heads.list', [])
+    expect(bug).toMatchObject({ ok: false, error: { code: 'internal' } })
+    for (const reply of [lance, bug]) {
+      expect(JSON.stringify(reply)).not.toMatch(/lance|os error|cargo|\.rs|undefined|reading|\//i)
+    }
+  })
+
+  it('refuses a call larger than its method allows (payload-too-large), and the socket goes on', async () => {
+    const ws = await connect()
+    const name = 'n'.repeat(70 * 1024)
+    expect(await call(ws, 'albums.create', [name])).toMatchObject({
+      ok: false,
+      error: { code: 'payload-too-large' },
+    })
+    expect(calls.some((c) => c.method === 'albums.create' && (c.args as string[])[0] === name)).toBe(false)
+    expect((await call(ws, 'app.info', [])).ok).toBe(true)
+  })
+
   it('carries a large drop-search image in one frame', async () => {
     const ws = await connect()
     const base64 = Buffer.alloc(6 * 1024 * 1024, 7).toString('base64')
@@ -554,6 +632,54 @@ describe('WebSocket contract', () => {
       { kind: 'event', event },
       { kind: 'event', event },
     ])
+  })
+})
+
+describe('limits', () => {
+  it('runs a bounded number of calls, queues a bounded number, answers the rest busy at once', async () => {
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    let started = 0
+    const slow: EngineApi & { media(): MediaSource } = {
+      call: (async () => {
+        started++
+        await held
+        return 'done'
+      }) as EngineApi['call'],
+      subscribe: () => () => undefined,
+      media: () => source,
+    }
+    const limited = await startServer({
+      service: slow,
+      rendererDir: path.join(base, 'renderer'),
+      limits: { inFlight: 2, perConnectionInFlight: 2, queue: 3, perConnectionQueue: 3 },
+    })
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${limited.port}/ws?token=${limited.token}`, {
+        origin: `http://127.0.0.1:${limited.port}`,
+      })
+      sockets.push(ws)
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+      const replies: ReplyMessage[] = []
+      ws.on('message', (data) => replies.push(JSON.parse(String(data)) as ReplyMessage))
+      for (let id = 1; id <= 20; id++) {
+        ws.send(JSON.stringify({ kind: 'call', id, method: 'library.status', args: [] }))
+      }
+      // 2 run, 3 wait, 15 are refused without waiting for the others.
+      const until = Date.now() + 30_000
+      while (replies.length < 15 && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+      expect(replies).toHaveLength(15)
+      expect(replies.every((r) => !r.ok && r.error.code === 'busy')).toBe(true)
+      expect(started).toBe(2)
+      expect(limited.stats()).toMatchObject({ running: 2, waiting: 3, refused: 15 })
+      release()
+      while (replies.length < 20 && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+      expect(replies.filter((r) => r.ok)).toHaveLength(5)
+      expect(new Set(replies.map((r) => r.id)).size).toBe(20)
+      ws.terminate()
+    } finally {
+      await limited.close()
+    }
   })
 })
 
