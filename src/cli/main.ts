@@ -392,9 +392,50 @@ export function buildProgram(setExit: (code: number) => void): Command {
       })
     })
 
+  const trashCmd = program
+    .command('trash')
+    .description('what Tessera moved to the trash, and putting it back')
+  trashCmd
+    .command('list')
+    .description('files Tessera moved to the trash (from its journal), newest batch first')
+    .option('--all', 'also the ones already put back')
+    .action(async (cmd: { all?: boolean }) => {
+      await withEngine(g(), { readOnly: true }, async (engine) => {
+        const entries = (await engine.trashed()).filter((e) => cmd.all || e.state !== 'restored')
+        print(g().json, entries, () =>
+          entries.length === 0
+            ? 'Nothing Tessera moved is in the trash.'
+            : entries
+                .map((e) => `${e.batchId}  ${e.state.padEnd(8)} ${e.photoId ?? '(no photo)'}  ${e.path}`)
+                .join('\n'),
+        )
+      })
+    })
+  trashCmd
+    .command('restore')
+    .description('put photos back from the trash (any batch, not only the last): by photo id or path')
+    .argument('[photos...]', 'photo ids or original paths')
+    .option('--batch <ids...>', 'every photo of these batches (see `tessera trash list`)')
+    .action(async (photos: string[], cmd: { batch?: string[] }) => {
+      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+      await withEngine(g(), {}, async (engine) => {
+        const r = await engine.restoreTrashed({
+          photoIds: photos.filter((p) => uuid.test(p)),
+          paths: photos.filter((p) => !uuid.test(p)),
+          actionIds: cmd.batch ?? [],
+        })
+        print(g().json, r, () =>
+          [
+            `Restored ${r.restored.length} photos.`,
+            ...r.failed.map((f) => `  ✗ ${f.path}: ${f.reason}`),
+          ].join('\n'),
+        )
+        if (r.failed.length > 0) setExit(EXIT_SOME_FAILED)
+      })
+    })
+
   program
-    .command('groups')
-    .description('automatic groups of visually related photos (split into events by capture date)')
+    .command('groups')    .description('automatic groups of visually related photos (split into events by capture date)')
     .option('--min-similarity <s>', 'how alike linked photos must be (cosine, 0..1)', parseUnit)
     .option('--min-size <n>', 'smallest group', parseCount)
     .action(async (cmd: { minSimilarity?: number; minSize?: number }) => {
