@@ -2,13 +2,15 @@
  * Custom model packs: a folder the user made (or got) holding `manifest.json` and the files it lists.
  * Importing validates the manifest, checks every file's size and sha256, and copies the pack into the
  * library's packs folder under its id, atomically (a half-copied pack never appears under its name).
- * The catalog's ids are reserved: a custom pack cannot pose as the built-in model or CLIP.
+ * The catalog's ids are reserved: a custom pack cannot pose as the built-in model or CLIP. A folder in
+ * Immich's CLIP export layout (visual/, textual/, config.json; see immich-pack.ts) is accepted too.
  */
 import { randomBytes } from 'node:crypto'
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { ModelManifest } from '../types.js'
 import { CATALOG } from './catalog.js'
+import { isImmichLayout, stageImmichPack } from './immich-pack.js'
 import { MANIFEST_FILE, readManifest, verifyPackFiles } from './manifest.js'
 
 export interface CustomPack {
@@ -20,10 +22,22 @@ export interface CustomPack {
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
 export async function importPackFolder(folder: string, packsDir: string): Promise<CustomPack> {
-  const source = path.resolve(folder)
-  const st = await stat(source).catch(() => null)
+  const given = path.resolve(folder)
+  const st = await stat(given).catch(() => null)
   if (!st?.isDirectory())
-    throw new Error(`${source} is not a folder: choose the folder that holds manifest.json.`)
+    throw new Error(`${given} is not a folder: choose the folder that holds manifest.json.`)
+  if (!(await isImmichLayout(given))) return importStaged(given, packsDir)
+  // An Immich CLIP export: staged as a flat pack (with a manifest) first, then imported like any pack.
+  const staging = path.join(packsDir, `.immich-${randomBytes(4).toString('hex')}`)
+  try {
+    await stageImmichPack(given, staging)
+    return await importStaged(staging, packsDir)
+  } finally {
+    await rm(staging, { recursive: true, force: true })
+  }
+}
+
+async function importStaged(source: string, packsDir: string): Promise<CustomPack> {
   const manifest = await readManifest(source)
   if (!ID_PATTERN.test(manifest.id)) {
     throw new Error(
