@@ -35,6 +35,7 @@ interface FilterOptions {
   from?: string
   to?: string
   type?: string
+  tag?: string
 }
 
 function parseDate(value: string): string {
@@ -282,7 +283,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--from <date>', 'captured on or after (YYYY-MM-DD)', parseDate)
       .option('--to <date>', 'captured on or before (YYYY-MM-DD)', parseDate)
       .option('--type <types>', 'file types, comma-separated (jpeg,png,heic,…)')
-  const filtersOf = (o: FilterOptions): SearchFilters => ({
+      .option('--tag <word>', 'only photos labelled with this word or one below it ("dog": every breed)')
+  const filtersOf = (o: FilterOptions): SearchFilters & { tag?: string } => ({
+    tag: o.tag,
     folder: o.folder,
     from: o.from,
     to: o.to,
@@ -310,7 +313,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .argument('<photo>'),
   ).action(async (photo: string, cmd: FilterOptions) => {
     await withEngine(g(), { readOnly: true }, async (engine) =>
-      printHits(await engine.similar(photo, cmd.top, filtersOf(cmd))),
+      printHits(await engine.similar(photo, cmd.top, await engine.resolveFilters(filtersOf(cmd)))),
     )
   })
 
@@ -318,13 +321,43 @@ export function buildProgram(setExit: (code: number) => void): Command {
     program
       .command('search')
       .description(
-        'find photos by a text description (needs a model pack with a text tower, e.g. clip-vit-b32)',
+        'find photos by words ("dog", "red wine"): the built-in model\'s labels with their synonyms and broader words, or CLIP\'s text tower with a CLIP pack',
       )
-      .argument('<text>'),
-  ).action(async (text: string, cmd: FilterOptions) => {
-    await withEngine(g(), { readOnly: true }, async (engine) =>
-      printHits(await engine.searchText(text, cmd.top, filtersOf(cmd))),
-    )
+      .argument('<words...>'),
+  ).action(async (words: string[], cmd: FilterOptions) => {
+    await withEngine(g(), { readOnly: true }, async (engine) => {
+      const r = await engine.searchWords(words.join(' '), cmd.top, filtersOf(cmd))
+      const unknown = r.unknown.map(
+        (u) =>
+          `Unknown word "${u.word}"${u.suggestions.length > 0 ? ` (near: ${u.suggestions.join(', ')})` : ''}.`,
+      )
+      if (r.mode === 'labels' && r.terms.length === 0)
+        throw new CliError(`${unknown.join(' ')} No photos can be found by these words.`)
+      if (!g().json) for (const line of unknown) process.stderr.write(`${line}\n`)
+      print(
+        g().json,
+        {
+          mode: r.mode,
+          terms: r.terms,
+          unknown: r.unknown,
+          hits: r.hits.map((h) => ({
+            path: h.path,
+            score: Number(h.score.toFixed(4)),
+            label: h.label,
+            by: h.by,
+          })),
+        },
+        () =>
+          r.hits.length === 0
+            ? 'No matching photos.'
+            : r.hits
+                .map(
+                  (h) =>
+                    `${h.score.toFixed(3)}  ${h.path}${h.label ? `  (${h.label})` : h.by === 'similar' ? '  (looks like the others)' : ''}`,
+                )
+                .join('\n'),
+      )
+    })
   })
 
   program
@@ -335,15 +368,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .option(
       '--similar',
-      'also list similar shots (bursts, same scene): shown for review, never trashed in bulk',
+      'also list similar shots: frames of one moment (EXIF burst from one camera, or files of one folder saved seconds apart with the same framing); listed for review, never trashed',
     )
+    .option('--mirror', 'also find left-right mirrored copies (off by default)')
     .option(
       '--trash',
       'move the other photos of each duplicate group to the OS trash (undo with `tessera undo`)',
     )
-    .action(async (cmd: { level: DupeLevel; similar?: boolean; trash?: boolean }) => {
+    .action(async (cmd: { level: DupeLevel; similar?: boolean; mirror?: boolean; trash?: boolean }) => {
       await withEngine(g(), { readOnly: !cmd.trash }, async (engine) => {
-        const groups = await engine.duplicates(cmd.level, cmd.similar ?? false)
+        const groups = await engine.duplicates(cmd.level, cmd.similar ?? false, {
+          mirror: cmd.mirror ?? false,
+        })
         const json: Record<string, unknown> = {
           groups: groups.map((x) => ({ kind: x.kind, keep: x.keepPath, reason: x.reason, photos: x.paths })),
         }
@@ -435,7 +471,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     })
 
   program
-    .command('groups')    .description('automatic groups of visually related photos (split into events by capture date)')
+    .command('groups')
+    .description('automatic groups of visually related photos (split into events by capture date)')
     .option('--min-similarity <s>', 'how alike linked photos must be (cosine, 0..1)', parseUnit)
     .option('--min-size <n>', 'smallest group', parseCount)
     .action(async (cmd: { minSimilarity?: number; minSize?: number }) => {
@@ -447,6 +484,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         const json = {
           groups: groups.map((x) => ({
             id: x.id,
+            name: x.name,
             cover: x.coverPath,
             photos: x.paths,
             from: x.from,
@@ -458,7 +496,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           [
             ...groups.map(
               (x) =>
-                `${x.id}  ${x.paths.length} photos${x.from ? `, ${x.from.slice(0, 10)} – ${x.to!.slice(0, 10)}` : ''}  cover ${x.coverPath}`,
+                `${x.name}  (${x.paths.length} photos${x.from ? `, ${x.from.slice(0, 10)} – ${x.to!.slice(0, 10)}` : ''})  cover ${x.coverPath}  ${x.id}`,
             ),
             `${groups.length} groups, ${ungrouped} photos ungrouped`,
           ].join('\n'),
@@ -752,7 +790,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     })
   models
     .command('import')
-    .description('install a custom pack from a folder holding manifest.json and its files (sha256-checked)')
+    .description(
+      "install a custom pack from a folder holding manifest.json and its files (sha256-checked), or a CLIP export in Immich's layout (visual/, textual/, config.json)",
+    )
     .argument('<folder>')
     .option('--use', 'make it the library model (photos are re-embedded by the next index run)')
     .action(async (folder: string, opts: { use?: boolean }) => {
@@ -770,6 +810,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const roots = program.command('roots').description('watched folders')
   roots
     .command('add')
+    .description('watch folders (absolute paths; system folders and the library folder are refused)')
     .argument('<folders...>')
     .option('--confirm', 'confirm adding the whole disk or your whole home folder')
     .action(async (folders: string[], cmd: { confirm?: boolean }) => {

@@ -8,6 +8,7 @@ import path from 'node:path'
 import { AlbumStore } from './albums/index.js'
 import { Engine, type EngineConfig } from './engine.js'
 import { HeadManager } from './head/head-manager.js'
+import { LabelIndex } from './labels/label-index.js'
 import { acquireLibraryLock } from './library/lock.js'
 import { libraryLayout } from './library/paths.js'
 import { Serial } from './library/serial.js'
@@ -63,6 +64,8 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
     const featureExtractor = () => models.featureExtractor()
     const loadHead = headLoader(layout.heads)
 
+    const labels = new LabelIndex({ store, packsDir: layout.packs, settings })
+
     const library = new LibraryService({
       layout,
       store,
@@ -77,6 +80,8 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
       onProgress: config.onProgress,
       // Before any scan: rows of files a crash left in the trash are marked, never removed.
       settleTrash: readOnly ? undefined : (): Promise<void> => duplicates.settle(),
+      // After each run: labels for photos that have features but none yet (new, or from before labels).
+      fillLabels: readOnly ? undefined : (signal) => labels.fillMissing(signal),
     })
     const search = new SearchService({
       store,
@@ -89,6 +94,7 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
       featureExtractor,
       textEmbedder: (dir, manifest) => models.textEmbedder(dir, manifest),
       photoByPath: (p) => library.photoByPath(p),
+      labels,
     })
     models.onSessionsDropped(() => search.dropTextSearch())
     const photoSearch = () => search.photoSearch()
@@ -101,7 +107,13 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
       trash: adapters.trash({ libraryDir: layout.dir, now: () => clock.now() }),
       photoSearch,
       syncPaths: (paths) => library.syncPaths(paths),
-      verifier: () => adapters.pairVerifier((p) => adapters.decoder.read(p)),
+      // The verifier reads each photo's thumbnail (made at indexing), not the whole file.
+      verifier: (options) =>
+        adapters.pairVerifier(
+          (p) => adapters.decoder.read(p),
+          (hash) => fs.readFile(thumbnails.pathFor(hash)).catch(() => null),
+          options,
+        ),
     })
     const albums = new AlbumsService({
       store,

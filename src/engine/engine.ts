@@ -17,7 +17,8 @@ import type { AddRootsOptions, LibraryService, WatchOptions } from './services/l
 import type { DuplicatesService } from './services/duplicates-service.js'
 import type { AlbumsService } from './services/albums-service.js'
 import type { HeadSummary, TrainingService } from './services/training-service.js'
-import type { GroupWithPaths, SearchService } from './services/search-service.js'
+import type { GroupWithPaths, PhotoTag, SearchService, WordFilters } from './services/search-service.js'
+import type { WordSearchResult } from './labels/word-search.js'
 import type { ModelsService } from './services/models-service.js'
 import { createEngine } from './create-engine.js'
 import { nodeAdapters } from './adapters/node-adapters.js'
@@ -192,12 +193,16 @@ export class Engine {
 
   // ---- duplicates and the trash ----
 
-  /** Exact duplicates, near-duplicates and (optionally) similar shots, each with the photo to keep and why. */
+  /**
+   * Exact duplicates, near-duplicates and (optionally) similar shots, each with the photo to keep and why;
+   * mirrored copies only with `options.mirror`.
+   */
   duplicates(
     level: DupeLevel = 'normal',
     similar = false,
+    options: { mirror?: boolean } = {},
   ): Promise<Array<DupeGroup & { keepPath: string; paths: string[] }>> {
-    return this.services.duplicates.duplicates(level, similar)
+    return this.services.duplicates.duplicates(level, similar, options)
   }
 
   /** Moves files to the OS trash (journaled, undoable); their photos stay in the library, marked trashed. */
@@ -287,6 +292,25 @@ export class Engine {
   /** Text search ("dog on a beach") with a pack that has a text tower (CLIP). */
   searchText(text: string, k = 10, filters: SearchFilters = {}): Promise<SearchHit[]> {
     return this.services.search.searchText(text, k, filters)
+  }
+
+  /**
+   * Finds photos by words: with the built-in model by its labels (WordNet synonyms and broader words
+   * included: "dog" finds every breed), with a CLIP pack by its text tower. Unknown words come back with
+   * near words.
+   */
+  searchWords(text: string, k = 10, filters: WordFilters = {}): Promise<WordSearchResult> {
+    return this.services.search.searchWords(text, k, filters)
+  }
+
+  /** A photo's tags: its labels and the broad words they fall under ("golden retriever", "dog"). */
+  photoTags(id: string): Promise<PhotoTag[]> {
+    return this.services.search.photoTags(id)
+  }
+
+  /** Filters with a tag as the engine takes them (the tag becomes the ids it allows). */
+  resolveFilters(filters: WordFilters): Promise<SearchFilters> {
+    return this.services.search.resolveFilters(filters)
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,10 @@
  * Turns the ONNX Model Zoo's int8 MobileNetV2 into Tessera's `visual.onnx`: the graph is cut after the
  * global average pool and its uint8 output, flattened to [N,1280], becomes the output `feature`. The codes
  * are stored as they are (1280 bytes per photo, lossless); the pool's scale and zero point become the
- * manifest's `uint8-affine` codec. The 1000-class head is removed, since nothing reads it.
+ * manifest's `uint8-affine` codec. The 1000-class ImageNet classifier is kept after it, fed by that same
+ * flattened code, as a second output `logits` [N,1000]: its weights stay in the pack, where labels/ reads
+ * them to label photos from their stored features (in JS, no second decode). Nothing needs to fetch
+ * `logits`; it exists so the graph (and onnxruntime) can check that JS arithmetic.
  * Pure protobuf editing: the same input always gives the same bytes.
  */
 import { readFile, writeFile } from 'node:fs/promises'
@@ -14,6 +17,11 @@ const POOLED = '464_quantized'
 const POOLED_SCALE = '464_scale'
 const POOLED_ZERO_POINT = '464_zero_point'
 export const MOBILENET_FEATURE_OUTPUT = 'feature'
+export const MOBILENET_LOGITS_OUTPUT = 'logits'
+/** The zoo's classifier after the pool: QLinearMatMul → QLinearAdd → DequantizeLinear (its output `output`). */
+const CLASSIFIER_OPS = ['QLinearMatMul', 'QLinearAdd', 'DequantizeLinear'] as const
+const ZOO_RESHAPED = '472_quantized'
+const ZOO_LOGITS = 'output'
 export const MOBILENET_FEATURE_DIM = 1280
 
 export interface MobileNetFeatureModel {
@@ -58,6 +66,17 @@ function nodesNeededFor(nodes: OnnxTypes.INodeProto[], target: string): OnnxType
   return nodes.filter((_, i) => keep[i])
 }
 
+/** The three classifier nodes after the pool, in order; an error when the graph is not the zoo's. */
+function classifierNodes(nodes: OnnxTypes.INodeProto[]): OnnxTypes.INodeProto[] {
+  const [mmOp, addOp, dqOp] = CLASSIFIER_OPS
+  const matmul = nodes.find((n) => n.opType === mmOp && n.input?.[0] === ZOO_RESHAPED)
+  const add = nodes.find((n) => n.opType === addOp && n.input?.[0] === matmul?.output?.[0])
+  const dequantize = nodes.find((n) => n.opType === dqOp && n.input?.[0] === add?.output?.[0])
+  if (!matmul || !add || !dequantize?.output?.includes(ZOO_LOGITS))
+    throw new Error('This is not the expected MobileNetV2 int8 model: its classifier is not where expected.')
+  return [matmul, add, dequantize]
+}
+
 export function buildMobileNetFeatureModel(zooModel: Uint8Array): MobileNetFeatureModel {
   const model = onnx.ModelProto.decode(zooModel)
   // Decoded messages are class instances: repeated fields are always arrays.
@@ -87,6 +106,14 @@ export function buildMobileNetFeatureModel(zooModel: Uint8Array): MobileNetFeatu
       ],
     }),
   )
+  // The classifier read the pooled code through a Shape/Reshape chain on the unpooled tensor; it reads the
+  // flattened `feature` instead (the same [N,1280] values), so nothing before the pool is computed twice.
+  const classifier = classifierNodes(graph.node)
+  for (const node of classifier) {
+    node.input = (node.input ?? []).map((i) => (i === ZOO_RESHAPED ? MOBILENET_FEATURE_OUTPUT : i))
+    node.output = (node.output ?? []).map((o) => (o === ZOO_LOGITS ? MOBILENET_LOGITS_OUTPUT : o))
+    nodes.push(node)
+  }
   const used = new Set<string>(nodes.flatMap((n) => n.input ?? []))
   const isUsed = (v: { name?: string | null }) => used.has(v.name ?? '')
   const batchDim = graph.input[0]?.type?.tensorType?.shape?.dim?.[0]
@@ -105,8 +132,17 @@ export function buildMobileNetFeatureModel(zooModel: Uint8Array): MobileNetFeatu
         },
       },
     }),
+    onnx.ValueInfoProto.create({
+      name: MOBILENET_LOGITS_OUTPUT,
+      type: {
+        tensorType: {
+          elemType: onnx.TensorProto.DataType.FLOAT,
+          shape: { dim: [batchDim ?? { dimParam: 'batch_size' }, { dimValue: 1000 }] },
+        },
+      },
+    }),
   ]
-  model.docString = `${model.docString ? `${model.docString}\n` : ''}Tessera: cut after GlobalAveragePool; output "feature" is the pooled uint8 [N,1280] code.`
+  model.docString = `${model.docString ? `${model.docString}\n` : ''}Tessera: cut after GlobalAveragePool; output "feature" is the pooled uint8 [N,1280] code, "logits" the ImageNet classifier on it.`
   return {
     model: onnx.ModelProto.encode(model).finish(),
     codec,

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { HeadManager } from '../head/head-manager.js'
 import type { Indexer, IndexReport } from '../index/indexer.js'
@@ -70,6 +69,8 @@ export interface LibraryServiceDeps {
   onProgress?: (event: ProgressEvent) => void
   /** Settles an interrupted trash action's rows before a scan (a file in the trash is not "removed"). */
   settleTrash?: () => Promise<void>
+  /** Labels the photos that have features but no labels yet (labels/label-index.ts); absent when read-only. */
+  fillLabels?: (signal?: AbortSignal) => Promise<number>
 }
 
 /** The library's folders and what is in them: roots, indexing, watching, status and problems. */
@@ -154,6 +155,7 @@ export class LibraryService {
   private async finishRun(started: number, report: IndexReport): Promise<IndexSummary> {
     const pack = await this.deps.installedPack()
     if (pack) await this.deps.heads.reconcile(pack.model, pack.codec)
+    await this.deps.fillLabels?.()
     if (report.indexed + report.removed + report.moved + report.copies + report.touched > 0)
       await this.deps.store.optimize()
     const settings = this.deps.settings.get()

@@ -1,11 +1,28 @@
 import path from 'node:path'
 import { decodeFeature } from '../head/feature-codec.js'
 import { clusterPhotos, type ClusterOptions, type PhotoGroup } from '../groups/cluster-photos.js'
+import { groupName } from '../groups/group-names.js'
+import type { LabelIndex } from '../labels/label-index.js'
+import { TAG_MIN_EVIDENCE, evidence } from '../labels/photo-labels.js'
+import { CLASSES } from '../labels/imagenet.js'
+import {
+  ANCHOR_EVIDENCE,
+  MAX_ANCHORS,
+  lookAlikes,
+  rankByEvidence,
+  type WordSearchResult,
+} from '../labels/word-search.js'
 import { applyHead } from '../head/head.js'
 import { openPack } from '../models/install.js'
 import type { ExtractorResult, PhotoDecoder, SettingsPort } from '../ports.js'
 import type { FeatureSearch } from '../search/feature-search.js'
-import { PhotoSearch, type SearchFilters, type SearchHit } from '../search/photo-search.js'
+import {
+  makeFilter,
+  PhotoSearch,
+  type PhotoMeta,
+  type SearchFilters,
+  type SearchHit,
+} from '../search/photo-search.js'
 import type { PhotoRow, PhotoStore } from '../store/photo-store.js'
 import type { TextEmbedder } from '../text/text-embedder.js'
 import type { ModelManifest } from '../types.js'
@@ -19,9 +36,60 @@ export interface SearchServiceDeps extends VisualSpaceDeps {
   featureExtractor: () => Promise<ExtractorResult>
   textEmbedder: (dir: string, manifest: ModelManifest) => Promise<TextEmbedder>
   photoByPath: (p: string) => Promise<PhotoRow | undefined>
+  labels: LabelIndex
 }
 
-export type GroupWithPaths = PhotoGroup & { paths: string[]; coverPath: string }
+export type GroupWithPaths = PhotoGroup & { paths: string[]; coverPath: string; name: string }
+
+/** Search filters plus a tag: a word the photos' labels must give evidence for (TAG_MIN_EVIDENCE). */
+export type WordFilters = SearchFilters & { tag?: string }
+
+/** A tag shown on a photo: a label's class name, or a broader word it falls under. */
+export interface PhotoTag {
+  /** What to show and to search for ("golden retriever", "dog"). */
+  word: string
+  /** Probability mass the photo's labels put on it. */
+  p: number
+  kind: 'label' | 'category'
+}
+
+/** Broad words shown as tags when a photo's labels fall under them (the viewer's "dog", "food", "car"). */
+const CATEGORY_WORDS = [
+  'dog',
+  'cat',
+  'bird',
+  'fish',
+  'insect',
+  'reptile',
+  'flower',
+  'fruit',
+  'vegetable',
+  'food',
+  'car',
+  'truck',
+  'boat',
+  'aircraft',
+  'vehicle',
+  'building',
+  'clothing',
+  'furniture',
+  'musical instrument',
+  'animal',
+  'plant',
+]
+
+/** A tag or word that the vocabulary does not know (with near words that it knows). */
+export class UnknownWordError extends Error {
+  override readonly name = 'UnknownWordError'
+  constructor(
+    readonly word: string,
+    readonly suggestions: string[],
+  ) {
+    super(
+      `"${word}" is not a word Tessera can find photos by${suggestions.length > 0 ? `; near words: ${suggestions.join(', ')}` : ''}.`,
+    )
+  }
+}
 
 /** Finding photos: similar ones (to a photo or any file), automatic groups, and text search. */
 export class SearchService {
@@ -56,14 +124,121 @@ export class SearchService {
       await this.deps.matmul(),
       options,
     )
+    const labels = await this.deps.labels.all()
+    const vocabulary = labels.size > 0 ? await this.deps.labels.vocabulary() : null
     return {
       groups: result.groups.map((g) => ({
         ...g,
         coverPath: pathOf.get(g.cover)!,
         paths: g.photos.map((id) => pathOf.get(id)!),
+        name: groupName(
+          g.photos.map((id) => labels.get(id) ?? []),
+          vocabulary,
+          g.from,
+          g.to,
+        ),
       })),
       ungrouped: result.ungrouped.length,
     }
+  }
+
+  /** Photo ids whose labels give a word enough evidence (a tag filter); unknown words throw. */
+  async taggedIds(tag: string): Promise<Set<string>> {
+    const vocabulary = await this.deps.labels.vocabulary()
+    const hit = vocabulary.lookup(tag)
+    if (!hit) throw new UnknownWordError(tag, vocabulary.suggest(tag))
+    const classes = new Set(hit.classes)
+    const out = new Set<string>()
+    for (const [id, ls] of await this.deps.labels.all())
+      if (evidence(ls, classes) >= TAG_MIN_EVIDENCE) out.add(id)
+    return out
+  }
+
+  /** The engine's filters for word filters: a tag becomes the ids it allows (with any ids given). */
+  async resolveFilters(filters: WordFilters): Promise<SearchFilters> {
+    const { tag, ...rest } = filters
+    if (!tag) return rest
+    const tagged = await this.taggedIds(tag)
+    const ids = rest.ids ? new Set([...rest.ids].filter((id) => tagged.has(id))) : tagged
+    return { ...rest, ids }
+  }
+
+  /** A photo's tags: its labels (at least TAG_MIN_EVIDENCE) and the broad words they fall under. */
+  async photoTags(id: string): Promise<PhotoTag[]> {
+    const labels = await this.deps.labels.of(id)
+    if (labels.length === 0) return []
+    const tags: PhotoTag[] = labels
+      .filter((l) => l.p >= TAG_MIN_EVIDENCE)
+      .map((l) => ({ word: CLASSES[l.cls]!.name, p: l.p, kind: 'label' as const }))
+    const vocabulary = await this.deps.labels.vocabulary()
+    for (const word of CATEGORY_WORDS) {
+      const p = evidence(labels, new Set(vocabulary.lookup(word)?.classes ?? []))
+      // The most specific broad word only: "dog" rather than also "animal".
+      if (p >= TAG_MIN_EVIDENCE && !tags.some((t) => t.kind === 'category' && t.p >= p))
+        tags.push({ word, p, kind: 'category' })
+    }
+    return tags
+  }
+
+  /**
+   * Finds photos by words ("dog", "red wine", "a car"). With a pack that has a text tower (CLIP) the text
+   * tower ranks them; otherwise the built-in model's labels do, expanded through WordNet (rankByEvidence),
+   * followed by look-alikes of the confident hits when there are fewer than k. Unknown words are reported
+   * with near words; a query with no known word finds nothing.
+   */
+  async searchWords(text: string, k = 10, filters: WordFilters = {}): Promise<WordSearchResult> {
+    const engineFilters = await this.resolveFilters(filters)
+    const model = this.deps.settings.get().model
+    const pack = await openPack(this.deps.packsDir, model, { verify: false }).catch(() => null)
+    if (pack?.manifest.text) {
+      const hits = await this.searchText(text, k, engineFilters)
+      return {
+        mode: 'clip',
+        hits: hits.map((h) => ({ ...h, label: null, by: 'labels' as const })),
+        terms: [],
+        unknown: [],
+      }
+    }
+    const vocabulary = await this.deps.labels.vocabulary()
+    const parsed = vocabulary.parse(text)
+    const terms = parsed.terms.map((t) => ({ text: t.text, word: t.word, classes: t.classes.length }))
+    const result: WordSearchResult = { mode: 'labels', hits: [], terms, unknown: parsed.unknown }
+    if (parsed.terms.length === 0) return result
+    if (!(await this.deps.labels.available()))
+      throw new Error(
+        `The model pack ${model} gives no labels: search by words needs the built-in model (mobilenetv2-12-int8) or a pack with text search.`,
+      )
+    const rows = await this.deps.store.query(`status = 'ok'`, ['id', 'path', 'takenAt', 'format'])
+    const meta = new Map<string, PhotoMeta>(
+      rows.map((r) => [r.id, { path: r.path, takenAt: r.takenAt, format: r.format }]),
+    )
+    const allow = makeFilter(engineFilters, meta)
+    const ranked = rankByEvidence(
+      parsed.terms,
+      await this.deps.labels.all(),
+      (id) => meta.has(id) && (!allow || allow(id)),
+    )
+    const hits = ranked.slice(0, k)
+    if (hits.length < k) {
+      const anchorIds = ranked
+        .filter((h) => h.score >= ANCHOR_EVIDENCE)
+        .slice(0, MAX_ANCHORS)
+        .map((h) => h.id)
+      const anchors = (await this.deps.store.get(anchorIds))
+        .map((r) => r.embedding)
+        .filter((e): e is Float32Array => e !== null)
+      const exclude = new Set(ranked.map((h) => h.id))
+      hits.push(
+        ...(await lookAlikes(
+          anchors,
+          (c) => this.photoSearch().similarToVector(c, k + exclude.size, engineFilters),
+          exclude,
+          k - hits.length,
+        )),
+      )
+    }
+    result.hits = hits.map((h) => ({ ...h, path: meta.get(h.id)!.path }))
+    return result
   }
 
   /**
