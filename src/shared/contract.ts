@@ -80,6 +80,17 @@ export const methods = {
   /** Moves the photos' files to the OS trash (journaled; `trash.undo` puts them back). */
   'trash.photos': z.tuple([photoIds.min(1)]),
   'trash.undo': none,
+  /** What Tessera moved to the trash (from its journal), newest batch first, the restored ones included. */
+  'trash.list': none,
+  /** Puts photos back from the trash, from any batch: these photos and every photo of these batches. */
+  'trash.restore': z.tuple([
+    z
+      .object({
+        ids: photoIds.optional(),
+        batches: z.array(z.string().min(1).max(200)).max(1000).optional(),
+      })
+      .strict(),
+  ]),
   'groups.list': none,
   'albums.list': none,
   'albums.create': z.tuple([albumName]),
@@ -288,6 +299,30 @@ export interface UndoOutcome {
   failed: Array<{ path: string; reason: string }>
 }
 
+/** One file Tessera moved to the trash (`trash.list`). */
+export interface TrashEntryView {
+  /** The move it was part of (one click, one `dupes --trash`). */
+  batch: string
+  /** When it was moved (ISO). */
+  movedAt: string
+  /** Its library photo, kept while it is in the trash (null: a file that was not a library photo). */
+  id: string | null
+  name: string
+  path: string
+  size: number | null
+  /** in-trash: can be restored; restored: back at its path; gone: no longer in the trash (emptied). */
+  state: 'in-trash' | 'restored' | 'gone'
+  /** The library still has a thumbnail of it (`thumb` media by id). */
+  thumb: boolean
+}
+
+export interface RestoreOutcome {
+  restored: number
+  /** The photos back in the library, with the ids they had. */
+  ids: string[]
+  failed: Array<{ path: string; reason: string }>
+}
+
 export interface GroupView {
   id: string
   cover: string
@@ -377,6 +412,8 @@ export interface Results {
   'dupes.find': DupeGroupView[]
   'trash.photos': TrashOutcome
   'trash.undo': UndoOutcome
+  'trash.list': TrashEntryView[]
+  'trash.restore': RestoreOutcome
   'groups.list': { groups: GroupView[]; ungrouped: number }
   'albums.list': AlbumView[]
   'albums.create': AlbumView

@@ -49,5 +49,34 @@ export function dupesHandlers({ engine, events }: HostContext): DomainHandlers<'
         failed: result.failed.map(({ path, reason }) => ({ path, reason })),
       }
     },
+    'trash.list': async () => {
+      const entries = await engine.trashed()
+      const rows = await rowsById(
+        engine,
+        entries.flatMap((e) => (e.photoId ? [e.photoId] : [])),
+      )
+      return entries.map((e) => {
+        const row = e.photoId ? rows.get(e.photoId) : undefined
+        return {
+          batch: e.batchId,
+          movedAt: e.movedAt,
+          id: row ? row.id : null,
+          name: e.path.split(/[\\/]/).pop() ?? e.path,
+          path: e.path,
+          size: e.size,
+          state: e.state,
+          thumb: row !== undefined && row.hash !== null && row.status !== 'failed',
+        }
+      })
+    },
+    'trash.restore': async ({ ids = [], batches = [] }) => {
+      const result = await engine.restoreTrashed({ photoIds: ids, actionIds: batches })
+      await events.libraryChanged()
+      return {
+        restored: result.restored.length,
+        ids: (await engine.photoIds(result.restored)).ids,
+        failed: result.failed.map(({ path, reason }) => ({ path, reason })),
+      }
+    },
   }
 }
