@@ -368,18 +368,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .option(
       '--similar',
-      'also list similar shots: frames of one moment (EXIF burst from one camera, or files of one folder saved seconds apart with the same framing); listed for review, never trashed',
+      'also list similar shots (bursts, same scene): shown for review, never trashed in bulk',
     )
-    .option('--mirror', 'also find left-right mirrored copies (off by default)')
     .option(
       '--trash',
       'move the other photos of each duplicate group to the OS trash (undo with `tessera undo`)',
     )
-    .action(async (cmd: { level: DupeLevel; similar?: boolean; mirror?: boolean; trash?: boolean }) => {
+    .action(async (cmd: { level: DupeLevel; similar?: boolean; trash?: boolean }) => {
       await withEngine(g(), { readOnly: !cmd.trash }, async (engine) => {
-        const groups = await engine.duplicates(cmd.level, cmd.similar ?? false, {
-          mirror: cmd.mirror ?? false,
-        })
+        const groups = await engine.duplicates(cmd.level, cmd.similar ?? false)
         const json: Record<string, unknown> = {
           groups: groups.map((x) => ({ kind: x.kind, keep: x.keepPath, reason: x.reason, photos: x.paths })),
         }
@@ -790,9 +787,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     })
   models
     .command('import')
-    .description(
-      "install a custom pack from a folder holding manifest.json and its files (sha256-checked), or a CLIP export in Immich's layout (visual/, textual/, config.json)",
-    )
+    .description('install a custom pack from a folder holding manifest.json and its files (sha256-checked)')
     .argument('<folder>')
     .option('--use', 'make it the library model (photos are re-embedded by the next index run)')
     .action(async (folder: string, opts: { use?: boolean }) => {
@@ -810,7 +805,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const roots = program.command('roots').description('watched folders')
   roots
     .command('add')
-    .description('watch folders (absolute paths; system folders and the library folder are refused)')
     .argument('<folders...>')
     .option('--confirm', 'confirm adding the whole disk or your whole home folder')
     .action(async (folders: string[], cmd: { confirm?: boolean }) => {

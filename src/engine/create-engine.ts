@@ -107,13 +107,7 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
       trash: adapters.trash({ libraryDir: layout.dir, now: () => clock.now() }),
       photoSearch,
       syncPaths: (paths) => library.syncPaths(paths),
-      // The verifier reads each photo's thumbnail (made at indexing), not the whole file.
-      verifier: (options) =>
-        adapters.pairVerifier(
-          (p) => adapters.decoder.read(p),
-          (hash) => fs.readFile(thumbnails.pathFor(hash)).catch(() => null),
-          options,
-        ),
+      verifier: () => adapters.pairVerifier((p) => adapters.decoder.read(p)),
     })
     const albums = new AlbumsService({
       store,

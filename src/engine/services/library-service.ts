@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { HeadManager } from '../head/head-manager.js'
 import type { Indexer, IndexReport } from '../index/indexer.js'
