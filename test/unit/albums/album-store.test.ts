@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AlbumError } from '../../../src/engine/albums/album-error.js'
 import { AlbumStore } from '../../../src/engine/albums/album-store.js'
-import { LibraryBusyError } from '../../../src/engine/library/lock.js'
+import { LibraryBusyError, lockRecordFor } from '../../../src/engine/library/lock.js'
 
 let dbDir: string
 let store: AlbumStore
@@ -245,7 +245,8 @@ describe('on disk', () => {
 
   it('allows one writer: another live process holding the lock is reported', async () => {
     await store.close()
-    await fs.writeFile(path.join(albumsDir(), 'writer.lock'), String(process.ppid))
+    // A record naming a live process (the test's parent) as it is: pid, host, boot and start time.
+    await fs.writeFile(path.join(albumsDir(), 'writer.lock'), JSON.stringify(lockRecordFor(process.ppid)))
     await expect(AlbumStore.open(dbDir)).rejects.toBeInstanceOf(LibraryBusyError)
     await fs.rm(path.join(albumsDir(), 'writer.lock'))
     store = await AlbumStore.open(dbDir)

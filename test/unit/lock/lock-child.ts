@@ -1,0 +1,33 @@
+/**
+ * A process taking the library lock, for lock.test.ts. argv: lockFile, name, barrierDir, holdMs.
+ * With a barrier folder, it waits after judging the lock stale until every racer has judged it stale
+ * (a file per racer in barrierDir), so the takeovers really race. Prints one JSON line: its outcome.
+ */
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { acquireLibraryLock, LibraryBusyError } from '../../../src/engine/library/lock.js'
+
+const [lockFile, name, barrierDir, holdMs] = process.argv.slice(2) as [string, string, string, string]
+const racers = 2
+const staleSeen: string[] = []
+
+async function barrier(key: string): Promise<void> {
+  staleSeen.push(key)
+  if (barrierDir === '-') return
+  await fs.writeFile(path.join(barrierDir, `${name}.ready`), key)
+  const until = Date.now() + 20_000
+  while ((await fs.readdir(barrierDir)).filter((f) => f.endsWith('.ready')).length < racers) {
+    if (Date.now() > until) throw new Error('the other racer never came')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+try {
+  const release = await acquireLibraryLock(lockFile, { beforeTakeover: barrier, heartbeatMs: 200 })
+  console.log(JSON.stringify({ name, outcome: 'won', staleSeen }))
+  await new Promise((r) => setTimeout(r, Number(holdMs)))
+  await release()
+} catch (error) {
+  const outcome = error instanceof LibraryBusyError ? 'busy' : `error: ${(error as Error).message}`
+  console.log(JSON.stringify({ name, outcome, staleSeen }))
+}
