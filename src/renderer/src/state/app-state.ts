@@ -26,6 +26,7 @@ export const VIEWS = [
   'albums',
   'training',
   'problems',
+  'trash',
   'settings',
 ] as const
 export type ViewName = (typeof VIEWS)[number]
