@@ -98,12 +98,12 @@ describe('tessera CLI', () => {
     expect(badDate.stderr).toMatch(/Expected a date/)
   })
 
-  it('explains that the default model has no text search', async () => {
+  it('searches by words with the default model, saying which words it does not know', async () => {
+    // Precision per word is measured in test/integration/labels/word-search.test.ts.
     const res = await runCli(['search', 'a dog on a beach', '--library', path.join(work, 'seed-library')])
-    expect(res.code).toBe(2)
-    expect(res.stderr).toMatch(
-      /has no text search; download CLIP with `tessera models download clip-vit-b32`/,
-    )
+    expect(res.code).toBe(0)
+    expect(res.stderr).toMatch(/Unknown word "beach"/)
+    expect(res.stdout.split('\n')[0]).toContain(path.join(SEED, 'Dog'))
   })
 
   it('groups the seed photos into mostly single-class groups', async () => {
