@@ -9,6 +9,10 @@ import { planScan } from '../scan/plan.js'
 import type { FoundFile } from '../scan/walk.js'
 import type { HeadManager } from '../head/head-manager.js'
 import { commitRows, failpoint } from '../library/failpoint.js'
+import { captureDate } from '../dates/capture-date.js'
+import { fillDates } from '../dates/fill-dates.js'
+import type { FileMetadata } from '../decode/read-metadata.js'
+import { fillPlaces } from '../places/fill-places.js'
 
 export interface IndexReport {
   /** Files decoded and stored this run (new, changed content, or embeddings computed). */
@@ -85,13 +89,20 @@ function failedRow(id: string, file: FoundFile, hash: string | null, code: strin
 
 function decodedRow(id: string, file: FoundFile, hash: string, d: DecodedPhoto): PhotoRow {
   const m = d.metadata
+  // EXIF, else the file name, else the file time (dates/capture-date.ts).
+  const date = captureDate({
+    metadata: { takenAt: m.takenAt, dateSource: (m as Partial<FileMetadata>).dateSource ?? null },
+    fileName: path.basename(file.path),
+    mtimeMs: file.mtimeMs,
+  })
   return {
     ...emptyRow(id, file),
     hash,
     format: d.format,
     width: d.width,
     height: d.height,
-    takenAt: m.takenAt,
+    takenAt: date.takenAt,
+    dateSource: date.dateSource,
     cameraMake: m.cameraMake,
     cameraModel: m.cameraModel,
     latitude: m.gps?.latitude ?? null,
@@ -305,8 +316,14 @@ export class Indexer {
         }
         const twin = twinId ? (await store.get([twinId]))[0] : undefined
         if (twin && twin.featureModel === model) {
+          // A copy's name and file time are its own: a date from them is taken again.
+          const own =
+            twin.dateSource === 'filename' || twin.dateSource === 'mtime'
+              ? captureDate({ fileName: path.basename(file.path), mtimeMs: file.mtimeMs })
+              : null
           pendingRows.push({
             ...twin,
+            ...own,
             id,
             path: file.path,
             root: file.root,
@@ -387,6 +404,12 @@ export class Indexer {
     const gone = [...missingByHash.values()].flat().concat(plan.missing.filter((r) => !r.hash))
     await store.deleteIds(gone.map((r) => r.id))
     report.removed = gone.length
+    // Dates for rows indexed before dates had a source, and places for positions not yet named: without
+    // decoding again (new rows have their date already; their places are named here, in one pass).
+    await fillDates(store)
+    signal?.throwIfAborted()
+    // A place is a nicety: a missing dataset never fails the run (the next run tries again).
+    await fillPlaces(store).catch(() => 0)
     if (!extractor) {
       report.pending = await store.count(`status = 'ok' AND featureModel IS NULL`)
     }

@@ -29,6 +29,8 @@ export class FeatureSearch {
       'path',
       'takenAt',
       'format',
+      'placeCity',
+      'placeCountry',
       'feature',
     ])
     const vectors = new Float32Array(rows.length * dims)

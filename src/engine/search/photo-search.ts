@@ -2,6 +2,7 @@ import path from 'node:path'
 import type { PhotoRow, PhotoStore } from '../store/photo-store.js'
 import { isInside } from '../scan/ignore.js'
 import { SimilarityIndex, type Neighbour } from './similarity-index.js'
+import { placeMatcher } from '../places/place-match.js'
 
 /** Filters that combine with any query. All are optional; dates are ISO strings (a day or a full time). */
 export interface SearchFilters {
@@ -14,6 +15,8 @@ export interface SearchFilters {
   types?: string[]
   /** Only photos with these ids (an album's members). */
   ids?: ReadonlySet<string>
+  /** Only photos placed in this city or country ("Paris", "France", "Paris, France"; accents optional). */
+  place?: string
 }
 
 export interface SearchHit {
@@ -26,6 +29,9 @@ export interface PhotoMeta {
   path: string
   takenAt: string | null
   format: string | null
+  /** The reverse-geocoded place (places/), for the place filter. */
+  placeCity?: string | null
+  placeCountry?: string | null
 }
 
 /** `to` given as a day includes the whole day. */
@@ -40,13 +46,15 @@ export function makeFilter(
   const folder = filters.folder ? path.resolve(filters.folder) : undefined
   const types = filters.types?.map((t) => (t.toLowerCase() === 'jpg' ? 'jpeg' : t.toLowerCase()))
   const to = filters.to ? upperBound(filters.to) : undefined
-  if (!folder && !filters.from && !to && !types && !filters.ids) return undefined
+  const place = filters.place ? placeMatcher(filters.place) : null
+  if (!folder && !filters.from && !to && !types && !filters.ids && !place) return undefined
   return (id) => {
     const m = meta.get(id)
     if (!m) return false
     if (filters.ids && !filters.ids.has(id)) return false
     if (folder && !isInside(m.path, folder)) return false
     if (types && (!m.format || !types.includes(m.format))) return false
+    if (place && !place(m.placeCity ?? null, m.placeCountry ?? null)) return false
     if (filters.from || to) {
       if (!m.takenAt) return false
       if (filters.from && m.takenAt < filters.from) return false
@@ -58,7 +66,10 @@ export function makeFilter(
 
 /** An index over rows' vectors (row-major, in the rows' order), with what filters need to know of each. */
 export function indexRows(
-  rows: ReadonlyArray<Pick<PhotoRow, 'id' | 'path' | 'takenAt' | 'format'>>,
+  rows: ReadonlyArray<
+    Pick<PhotoRow, 'id' | 'path' | 'takenAt' | 'format'> &
+      Partial<Pick<PhotoRow, 'placeCity' | 'placeCountry'>>
+  >,
   dims: number,
   vectors: Float32Array,
 ): { index: SimilarityIndex; meta: Map<string, PhotoMeta> } {
@@ -69,7 +80,18 @@ export function indexRows(
   )
   return {
     index,
-    meta: new Map(rows.map((r) => [r.id, { path: r.path, takenAt: r.takenAt, format: r.format }])),
+    meta: new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          path: r.path,
+          takenAt: r.takenAt,
+          format: r.format,
+          placeCity: r.placeCity,
+          placeCountry: r.placeCountry,
+        },
+      ]),
+    ),
   }
 }
 
@@ -95,6 +117,8 @@ export class PhotoSearch {
         'path',
         'takenAt',
         'format',
+        'placeCity',
+        'placeCountry',
         'embedding',
       ])
       const dims = rows[0]?.embedding?.length ?? 64

@@ -40,8 +40,8 @@ export function libraryHandlers({
           row.latitude !== null && row.longitude !== null
             ? { latitude: row.latitude, longitude: row.longitude, altitude: row.altitude }
             : null,
-        placeCity: row.placeCity,
-        placeCountry: row.placeCountry,
+        placeCity: row.placeCity || null,
+        placeCountry: row.placeCountry || null,
         albums: ids.map((a) => ({ id: a, name: names.get(a) ?? a })),
       }
     },
@@ -55,8 +55,8 @@ export function libraryHandlers({
         id: r.id,
         lat: r.latitude!,
         lon: r.longitude!,
-        city: r.placeCity ?? null,
-        country: r.placeCountry ?? null,
+        city: r.placeCity || null,
+        country: r.placeCountry || null,
       }))
     },
     'library.folders': async () => {

@@ -19,6 +19,7 @@ export async function engineFilters(
   filters: SearchFilters,
 ): Promise<EngineSearchFilters> {
   const out: EngineSearchFilters = { folder: filters.folder, from: filters.from, to: filters.to }
+  if (filters.place) out.place = filters.place
   if (filters.album) out.ids = new Set(await (await engine.albums()).members(filters.album))
   return out
 }
