@@ -45,6 +45,10 @@ export const PAUSE_BYTES = 8 * 1024 * 1024
 const RESUME_BYTES = 1024 * 1024
 /** A client that lets this much pile up (events it does not read) is cut. */
 export const CUT_BYTES = 64 * 1024 * 1024
+/** WebSocket clients at once: each may hold a frame of up to MAX_PAYLOAD_BYTES while it arrives. */
+export const MAX_CLIENTS = 8
+/** HTTP connections at once (pages, assets, media streams: each may hold a file open). */
+export const MAX_CONNECTIONS = 256
 
 export interface ServerOptions {
   service: EngineApi & { media(): MediaSource }
@@ -59,6 +63,8 @@ export interface ServerOptions {
   limits?: Partial<GateLimits>
   /** Folders whose paths never cross in error messages (the library's). */
   internalDirs?: readonly string[]
+  /** WebSocket clients at once (default {@link MAX_CLIENTS}); more upgrades are refused with 503. */
+  maxClients?: number
 }
 
 export interface RunningServer {
@@ -66,8 +72,8 @@ export interface RunningServer {
   url: string
   port: number
   token: string
-  /** Calls running and waiting now, and refused with `busy` so far. */
-  stats(): { running: number; waiting: number; refused: number; clients: number }
+  /** Calls running and waiting now, refused with `busy` so far, clients, clients not read now. */
+  stats(): { running: number; waiting: number; refused: number; clients: number; paused: number }
   close(): Promise<void>
 }
 
@@ -200,6 +206,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  503: 'Service Unavailable',
 }
 
 const UNAUTHORIZED =
@@ -341,12 +348,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return sendText(res, 404, 'Not found.\n')
   }
 
+  const maxClients = options.maxClients ?? MAX_CLIENTS
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'Internal error.\n')
       else res.destroy()
     })
   })
+
+  server.maxConnections = MAX_CONNECTIONS
 
   // ---- WebSocket ----
 
@@ -374,6 +384,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       !isSameOriginRequest(req.headers, allowedOrigins)
     ) {
       return refuseUpgrade(socket, 403, 'Forbidden: unexpected Origin.\n')
+    }
+    if (wss.clients.size >= maxClients) {
+      return refuseUpgrade(socket, 503, 'Busy: too many Tessera pages are open.\n')
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))
   })
@@ -494,7 +507,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const stats = () => {
     const g = gate.stats()
-    return { running: g.running, waiting: g.waiting, refused: g.refused, clients: wss.clients.size }
+    let paused = 0
+    for (const ws of wss.clients) if (ws.isPaused) paused++
+    return { running: g.running, waiting: g.waiting, refused: g.refused, clients: wss.clients.size, paused }
   }
   return { url: `http://127.0.0.1:${port}/?token=${token}`, port, token, stats, close }
 }

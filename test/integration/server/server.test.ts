@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs/promises'
 import http from 'node:http'
+import type { Socket } from 'node:net'
 import path from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -213,7 +214,7 @@ beforeAll(async () => {
   await fs.symlink(path.join(outside, 'c.webp'), path.join(thumbsDir, 'c.webp'))
   thumbs.set(ids.escaping, path.join(thumbsDir, 'c.webp'))
 
-  server = await startServer({ service, rendererDir })
+  server = await startServer({ service, rendererDir, maxClients: 100 })
   port = server.port
   token = server.token
 })
@@ -681,6 +682,63 @@ describe('limits', () => {
       await limited.close()
     }
   })
+})
+
+describe('clients that flood', () => {
+  it('refuses (503) WebSocket clients beyond the limit', async () => {
+    const few = await startServer({ service, rendererDir: path.join(base, 'renderer'), maxClients: 2 })
+    try {
+      const url = `/ws?token=${few.token}`
+      const open = (): Promise<WebSocket> =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${few.port}${url}`, {
+            origin: `http://127.0.0.1:${few.port}`,
+          })
+          sockets.push(ws)
+          ws.once('open', () => resolve(ws)).once('error', reject)
+        })
+      const [a] = await Promise.all([open(), open()])
+      const third = await new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${few.port}${url}`, {
+          origin: `http://127.0.0.1:${few.port}`,
+        })
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!))
+        ws.on('error', () => undefined)
+      })
+      expect(third).toBe(503)
+      a!.close()
+      await new Promise((r) => a!.once('close', r))
+      const until = Date.now() + 10_000
+      while (few.stats().clients > 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+      await open() // a place is free again
+    } finally {
+      await few.close()
+    }
+  })
+
+  it('stops reading a client that does not read its replies, and reads it again once it does', async () => {
+    const ws = await connect()
+    const socket = (ws as unknown as { _socket: Socket })._socket
+    socket.pause() // this client reads nothing for now
+    const frame = JSON.stringify({ kind: 'call', id: 1, method: 'app.info', args: [] })
+    let sent = 0
+    // Replies pile up in the server's buffers until it stops reading this socket.
+    while (server.stats().paused === 0 && sent < 2_000_000) {
+      for (let i = 0; i < 2000; i++) ws.send(frame)
+      sent += 2000
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    expect(server.stats().paused).toBe(1)
+    expect(sent).toBeLessThan(2_000_000)
+    let replies = 0
+    ws.on('message', () => replies++)
+    socket.resume()
+    const until = Date.now() + 120_000
+    while (replies < sent && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+    expect(replies).toBe(sent)
+    expect(server.stats().paused).toBe(0)
+    ws.terminate()
+  }, 180_000)
 })
 
 describe('close', () => {
