@@ -193,6 +193,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('index the roots (and these folders), then keep the library in step until interrupted')
     .argument('[folders...]')
     .addOption(new Option('--polling', 'poll the file system (network shares)'))
+    .option('--confirm', 'confirm watching the whole disk or your whole home folder')
     .option('--continuous', 'continuous training: retrain the head when albums change (remembered)')
     .option('--no-continuous', 'turn continuous training off (remembered)')
     .option(
@@ -201,13 +202,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .option('--no-auto-accept', 'only propose retrained heads (remembered)')
     .action(
-      async (folders: string[], cmd: { polling?: boolean; continuous?: boolean; autoAccept?: boolean }) => {
+      async (
+        folders: string[],
+        cmd: { polling?: boolean; continuous?: boolean; autoAccept?: boolean; confirm?: boolean },
+      ) => {
         await withEngine(g(), {}, async (engine) => {
           if (cmd.polling !== undefined) await engine.updateSettings({ polling: cmd.polling })
           if (cmd.continuous !== undefined)
             await engine.updateSettings({ continuousTraining: cmd.continuous })
           if (cmd.autoAccept !== undefined)
             await engine.updateSettings({ autoAcceptImprovements: cmd.autoAccept })
+          if (cmd.confirm && folders.length > 0) await engine.addRoots(folders, { confirm: true })
           const first = await engine.index(folders)
           print(g().json, { event: 'indexed', ...indexJson(first) }, () => summaryText(first))
           const watcher = await engine.watch({
@@ -805,6 +810,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const roots = program.command('roots').description('watched folders')
   roots
     .command('add')
+    .description('watch folders (absolute paths; system folders and the library folder are refused)')
     .argument('<folders...>')
     .option('--confirm', 'confirm adding the whole disk or your whole home folder')
     .action(async (folders: string[], cmd: { confirm?: boolean }) => {
