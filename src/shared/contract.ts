@@ -30,6 +30,8 @@ export const searchFilters = z
     album: albumRef.optional(),
     /** A city or country name (case- and accent-insensitive): photos placed there by their GPS position. */
     place: z.string().trim().min(1).max(200).optional(),
+    /** A word the photos' labels must give evidence for ("dog" lets every breed through). */
+    tag: z.string().trim().min(1).max(100).optional(),
   })
   .strict()
 
@@ -76,6 +78,10 @@ export const methods = {
     searchFilters,
   ]),
   'search.text': z.tuple([z.string().trim().min(1).max(500), k, searchFilters]),
+  /** Words: the built-in model's labels (WordNet words), or the text tower with a CLIP pack. */
+  'search.words': z.tuple([z.string().trim().min(1).max(500), k, searchFilters]),
+  /** A photo's tags: its labels and the broad words they fall under. */
+  'search.tags': z.tuple([photoId]),
   'dupes.find': z.tuple([dupeLevel, z.boolean()]),
   /** Moves the photos' files to the OS trash (journaled; `trash.undo` puts them back). */
   'trash.photos': z.tuple([photoIds.min(1)]),
@@ -264,6 +270,24 @@ export interface SearchHit {
   score: number
 }
 
+export interface WordSearchView {
+  /** 'labels': ranked by the built-in model's labels; 'clip': by the CLIP pack's text tower. */
+  mode: 'labels' | 'clip'
+  /** Hits, best first; `label` is the photo's label that matched, `by` how it was found. */
+  hits: Array<SearchHit & { label: string | null; by: 'labels' | 'similar' }>
+  /** The words understood, with how many ImageNet classes each stands for. */
+  terms: Array<{ text: string; word: string; classes: number }>
+  /** Words not known, with near words that are. */
+  unknown: Array<{ word: string; suggestions: string[] }>
+}
+
+export interface PhotoTagView {
+  word: string
+  /** Probability mass of the photo's labels on it. */
+  p: number
+  kind: 'label' | 'category'
+}
+
 export interface SearchCapabilities {
   text: boolean
   /** What to do to get text search, when it is missing. */
@@ -325,6 +349,8 @@ export interface RestoreOutcome {
 
 export interface GroupView {
   id: string
+  /** A human name from the group's labels and dates ("Daisies · May 2021"). */
+  name: string
   cover: string
   photos: string[]
   from: string | null
@@ -409,6 +435,8 @@ export interface Results {
   'search.similar': SearchHit[]
   'search.image': SearchHit[]
   'search.text': SearchHit[]
+  'search.words': WordSearchView
+  'search.tags': PhotoTagView[]
   'dupes.find': DupeGroupView[]
   'trash.photos': TrashOutcome
   'trash.undo': UndoOutcome

@@ -61,7 +61,14 @@ export function mapHandlers({ engine, events, jobs, caches }: HostContext): Doma
     'groups.list': async () => {
       const { groups, ungrouped } = await caches.groups()
       return {
-        groups: groups.map((g) => ({ id: g.id, cover: g.cover, photos: g.photos, from: g.from, to: g.to })),
+        groups: groups.map((g) => ({
+          id: g.id,
+          name: g.name,
+          cover: g.cover,
+          photos: g.photos,
+          from: g.from,
+          to: g.to,
+        })),
         ungrouped,
       }
     },

@@ -167,10 +167,17 @@ describe('EngineService over the contract', () => {
     expect(groups.groups.length + groups.ungrouped).toBeGreaterThan(0)
   })
 
-  it('says plainly that text search needs CLIP, and refuses bad arguments before the engine', async () => {
-    const caps = (await call('search.capabilities')) as { text: boolean; hint: string }
-    expect(caps.text).toBe(false)
-    expect(caps.hint).toMatch(/clip/i)
+  it('searches by words with the built-in model (CLIP text only with CLIP), and refuses bad arguments before the engine', async () => {
+    const caps = (await call('search.capabilities')) as { text: boolean; hint: string | null }
+    expect(caps.text).toBe(true)
+    const words = (await call('search.words', 'a dog', 10, {})) as {
+      mode: string
+      terms: Array<{ word: string }>
+      hits: Array<{ id: string }>
+    }
+    expect(words.mode).toBe('labels')
+    expect(words.terms.map((t) => t.word)).toEqual(['dog'])
+    for (const h of words.hits.slice(0, 1)) expect(Array.isArray(await call('search.tags', h.id))).toBe(true)
     await expect(call('search.text', 'a dog', 10, {})).rejects.toMatchObject({ code: 'no-text-tower' })
     expect(() => parseCall('library.photo', ['../../etc/passwd'])).toThrow(/not a photo id/)
     expect(() => parseCall('albums.create', [''])).toThrow(/needs a name/)

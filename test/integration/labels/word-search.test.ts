@@ -40,7 +40,7 @@ interface SearchJson {
 async function search(args: string[]): Promise<{ code: number; json: SearchJson | null; stderr: string }> {
   const res = await runCli(['search', ...args, '--library', library, '--json', '-q'])
   return {
-    code: res.code,
+    code: res.code ?? -1,
     json: res.code === 0 ? (JSON.parse(res.stdout) as SearchJson) : null,
     stderr: res.stderr,
   }
