@@ -15,7 +15,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Engine } from '../../../src/engine/engine.js'
-import { JOURNAL_FILE } from '../../../src/engine/trash/index.js'
+import { JOURNAL_FILE, TrashJournal } from '../../../src/engine/trash/index.js'
 import { copyPhotos, MIRROR, runCli, seedPhotos, tempDir } from '../support.js'
 
 let work: string
@@ -227,6 +227,31 @@ describe('a crash at every step, then a scan before anything is undone', () => {
       await expectAllBack()
     })
   }
+
+  it('a journal an older version left mid-move (no photo ids, rows never marked) is settled by path', async () => {
+    const old = new TrashJournal({
+      libraryDir: library,
+      trashDir,
+      hooks: {
+        afterMove: () => {
+          throw new Error('simulated crash')
+        },
+      },
+    })
+    await expect(old.trashFiles(copies)).rejects.toThrow('simulated crash')
+    const gone = copies.filter((p) => !existsSync(p))
+    expect(gone).toHaveLength(1)
+    await withEngine(async (engine) => {
+      expect((await engine.index()).removed).toBe(0)
+      await expectIdentity(engine, gone)
+      expect((await engine.trashed()).filter((e) => e.state === 'in-trash')).toMatchObject([
+        { photoId: idOf.get(gone[0]!), path: gone[0] },
+      ])
+      expect((await engine.undo()).restored).toEqual(gone)
+      await expectIdentity(engine)
+    })
+    await expectAllBack()
+  })
 
   it('the journal ends with every action settled', async () => {
     const journal = JSON.parse(await fs.readFile(path.join(library, JOURNAL_FILE), 'utf8')) as {

@@ -411,3 +411,110 @@ describe('crashes', () => {
     await expectAllBack(before)
   })
 })
+
+describe('restoring chosen files, and the rows of the library', () => {
+  const photoMap = (files: string[]) =>
+    new Map(files.map((f, i) => [f, { id: `id-${i}`, status: 'ok' as const }]))
+
+  it('puts back one photo, one path or a whole action from any action, not only the last', async () => {
+    const files = await makePhotos(6)
+    const before = await snapshot(files)
+    const journal = new TrashJournal({ libraryDir: library, trashDir: trash })
+    const first = await journal.trashFiles(files.slice(0, 3), { photos: photoMap(files) })
+    const second = await journal.trashFiles(files.slice(3), { photos: photoMap(files) })
+    // By photo id, from the older action: the newer one stays the one Undo takes back.
+    const one = await journal.restore({ photoIds: ['id-1'] })
+    expect(one).toEqual({ actionIds: [first.actionId], restored: [files[1]], failed: [] })
+    expect(existsSync(files[1]!)).toBe(true)
+    expect(existsSync(files[0]!)).toBe(false)
+    // By path, then the rest of the first action by its id: it becomes undone.
+    expect((await journal.restore({ paths: [files[4]!] })).restored).toEqual([files[4]])
+    expect((await journal.restore({ actionIds: [first.actionId!] })).restored.sort()).toEqual(
+      [files[0]!, files[2]!].sort(),
+    )
+    const states = (await journal.actions()).map((a) => [a.id, a.state])
+    expect(states).toEqual([
+      [first.actionId, 'undone'],
+      [second.actionId, 'done'],
+    ])
+    // Undo takes back what is left of the last action.
+    expect((await journal.undoLast()).restored.sort()).toEqual([files[3]!, files[5]!].sort())
+    await expectAllBack(before)
+    // Nothing chosen, nothing done.
+    expect(await journal.restore({ photoIds: ['id-1'] })).toEqual({ actionIds: [], restored: [], failed: [] })
+  })
+
+  it("records each file's photo, and keeps the action unsettled until the library confirms its rows", async () => {
+    const files = await makePhotos(3)
+    const seen: string[][] = []
+    const journal = new TrashJournal({ libraryDir: library, trashDir: trash })
+    await journal.trashFiles(files, {
+      photos: new Map([[files[0]!, { id: 'p0', status: 'ok' }]]),
+      beforeMoves: async (action) => {
+        // Called once the destinations are on disk, before any file moved.
+        expect(files.every((f) => existsSync(f))).toBe(true)
+        const onDisk = JSON.parse(await fs.readFile(path.join(library, JOURNAL_FILE), 'utf8'))
+        expect(onDisk.actions[0]).toMatchObject({ state: 'trashing', rowsSettled: false })
+        seen.push(action.items.map((i) => i.photoId ?? '-'))
+      },
+    })
+    expect(seen).toEqual([['p0', '-', '-']])
+    const [action] = await journal.actions()
+    expect(action!.items[0]).toMatchObject({ photoId: 'p0', photoStatus: 'ok', state: 'moved' })
+    expect(await journal.needsSettling()).toBe(true)
+    await journal.markRowsSettled([action!.id])
+    expect(await journal.needsSettling()).toBe(false)
+    expect((await journal.actions())[0]!.rowsSettled).toBeUndefined()
+    // An undo unsettles it again until the rows are back.
+    await journal.undoLast()
+    expect(await journal.needsSettling()).toBe(true)
+  })
+
+  it('drops an action that moved nothing only once its marked rows are settled', async () => {
+    await fs.mkdir(photos, { recursive: true })
+    const missing = path.join(photos, 'gone.jpg')
+    const journal = new TrashJournal({ libraryDir: library, trashDir: trash })
+    const result = await journal.trashFiles([missing], { photos: photoMap([missing]) })
+    expect(result.moved).toEqual([])
+    expect(await journal.actions()).toHaveLength(1) // its row was marked: kept until settled
+    await journal.markRowsSettled([result.actionId!])
+    expect(await journal.actions()).toEqual([])
+  })
+
+  it('a crash while restoring chosen files: recovery finishes them and the action stays undoable', async () => {
+    const files = await makePhotos(4)
+    const before = await snapshot(files)
+    await new TrashJournal({ libraryDir: library, trashDir: trash }).trashFiles(files, {
+      photos: photoMap(files),
+    })
+    const dying = new TrashJournal({
+      libraryDir: library,
+      trashDir: trash,
+      hooks: { afterRestore: () => crash() },
+    })
+    await expect(dying.restore({ photoIds: ['id-0', 'id-2'] })).rejects.toThrow('simulated crash')
+    const onDisk = JSON.parse(await fs.readFile(path.join(library, JOURNAL_FILE), 'utf8'))
+    expect(onDisk.actions[0].items.map((i: { state: string }) => i.state)).toEqual([
+      'restoring',
+      'moved',
+      'restoring',
+      'moved',
+    ])
+    const restarted = new TrashJournal({ libraryDir: library, trashDir: trash })
+    expect(await restarted.needsSettling()).toBe(true)
+    expect((await restarted.recover()).actions[0]).toMatchObject({
+      was: 'restoring',
+      settled: 2,
+      problems: [],
+    })
+    expect(files.map((f) => existsSync(f))).toEqual([true, false, true, false])
+    const [action] = await restarted.actions()
+    expect(action).toMatchObject({ state: 'done', rowsSettled: false })
+    expect((await restarted.undoLast()).restored.sort()).toEqual([files[1]!, files[3]!].sort())
+    await expectAllBack(before)
+  })
+
+  function crash(): never {
+    throw new Error('simulated crash')
+  }
+})
