@@ -20,16 +20,48 @@ import { addedMessage } from './add-folders'
 export const VIEWS = [
   'library',
   'search',
-  'duplicates',
-  'groups',
-  'map',
+  'places',
+  'folders',
   'albums',
+  'groups',
+  'explore',
+  'duplicates',
   'training',
   'problems',
   'trash',
   'settings',
 ] as const
 export type ViewName = (typeof VIEWS)[number]
+
+/** Views that show photos: the selection bar is theirs. */
+export const PHOTO_VIEWS: readonly ViewName[] = [
+  'library',
+  'search',
+  'places',
+  'folders',
+  'albums',
+  'groups',
+  'explore',
+]
+
+/** Old addresses that still open their view (the similarity view was called "Map"). */
+const VIEW_ALIASES: Record<string, ViewName> = { map: 'explore' }
+
+/** Thumbnail sizes of the library grid (Ctrl + / Ctrl −), in px. */
+export const TILE_STEPS = [96, 128, 160, 208, 272] as const
+
+function loadPrefs(): { tile: number; sort: 'newest' | 'oldest' } {
+  try {
+    const raw = JSON.parse(localStorage.getItem('tessera.library') ?? '{}') as {
+      tile?: unknown
+      sort?: unknown
+    }
+    const tile = typeof raw.tile === 'number' && raw.tile >= 0 && raw.tile < TILE_STEPS.length ? raw.tile : 2
+    return { tile, sort: raw.sort === 'oldest' ? 'oldest' : 'newest' }
+  } catch {
+    return { tile: 2, sort: 'newest' }
+  }
+}
 
 export interface Toast {
   id: number
@@ -44,6 +76,10 @@ export const state = reactive({
   view: 'library' as ViewName,
   /** Album shown in the albums view (null: the list). */
   albumId: null as string | null,
+  /** Folder shown in the folders view (null: every folder). */
+  folder: null as string | null,
+  /** The library grid: thumbnail size step (an index into TILE_STEPS) and order. */
+  library: loadPrefs(),
   info: null as AppInfo | null,
   status: null as LibraryStatus | null,
   timeline: null as Timeline | null,
@@ -64,6 +100,8 @@ export const state = reactive({
     busy: false,
     error: null as string | null,
     filters: {} as SearchFilters,
+    /** Keep the filters for the next query or "Find similar" (else each starts from a clean state). */
+    keepFilters: false,
   },
   connected: true,
   toasts: [] as Toast[],
@@ -98,17 +136,33 @@ export function reportError(error: unknown): undefined {
   return undefined
 }
 
-export function navigate(view: ViewName, albumId: string | null = null) {
+/**
+ * Shows a view. `item` is what it opens on: an album id in Albums, a folder path in Folders. Leaving
+ * Search empties the search box (its words belong to the results left behind).
+ */
+export function navigate(view: ViewName, item: string | null = null) {
+  if (state.view === 'search' && view !== 'search') state.search.text = ''
   state.view = view
-  state.albumId = albumId
-  const hash = albumId ? `#/${view}/${encodeURIComponent(albumId)}` : `#/${view}`
+  state.albumId = view === 'albums' ? item : null
+  if (view === 'folders') state.folder = item
+  const hash = item ? `#/${view}/${encodeURIComponent(item)}` : `#/${view}`
   if (location.hash !== hash) history.replaceState(null, '', hash)
 }
 
 export function routeFromHash() {
-  const [, view, album] = location.hash.split('/')
+  const [, name, ...rest] = location.hash.split('/')
+  const view = name ? (VIEW_ALIASES[name] ?? name) : undefined
+  const item = rest.join('/')
   if (view && (VIEWS as readonly string[]).includes(view))
-    navigate(view as ViewName, album ? decodeURIComponent(album) : null)
+    navigate(view as ViewName, item ? decodeURIComponent(item) : null)
+}
+
+export function saveLibraryPrefs() {
+  try {
+    localStorage.setItem('tessera.library', JSON.stringify(state.library))
+  } catch {
+    // private mode: the choice lasts this session
+  }
 }
 
 export async function refreshStatus() {
@@ -126,6 +180,23 @@ export async function refreshAlbums() {
   state.albums = await client.call('albums.list')
 }
 
+/**
+ * The selection just before the last click on a photo: a double click opens the photo, and its first
+ * click must not leave it selected (see openViewer).
+ */
+let beforeClick: { id: string; selected: Set<string>; anchor: string | null; at: number } | null = null
+const DOUBLE_CLICK_MS = 800
+
+/** Call before a click changes the selection; the second click of a double click changes nothing. */
+export function noteClick(id: string, event: MouseEvent | KeyboardEvent): boolean {
+  if (event.type !== 'click' && event.type !== 'pointerup') return true
+  const b = beforeClick
+  if ((event as MouseEvent).detail > 1 || (b && b.id === id && Date.now() - b.at < DOUBLE_CLICK_MS))
+    return false
+  beforeClick = { id, selected: state.selection, anchor: state.anchor, at: Date.now() }
+  return true
+}
+
 export function select(order: readonly string[], id: string, mods: ClickModifiers) {
   const next = clickSelect({ selected: state.selection, anchor: state.anchor }, order, id, mods)
   state.selection = next.selected
@@ -137,6 +208,7 @@ export function select(order: readonly string[], id: string, mods: ClickModifier
  * so the keyboard can build a selection.
  */
 export function selectWithEvent(order: readonly string[], id: string, event: MouseEvent | KeyboardEvent) {
+  if (!noteClick(id, event)) return
   select(order, id, {
     shift: event.shiftKey,
     toggle: event.ctrlKey || event.metaKey || event.type === 'keydown',
@@ -148,7 +220,14 @@ export function clearSelection() {
   state.anchor = null
 }
 
+/** Opens the viewer. Opening never selects: the clicks of a double click are undone. */
 export function openViewer(ids: string[], index: number) {
+  const b = beforeClick
+  beforeClick = null
+  if (b && b.id === ids[index] && Date.now() - b.at < DOUBLE_CLICK_MS) {
+    state.selection = b.selected
+    state.anchor = b.anchor
+  }
   state.viewer = { ids, index }
 }
 

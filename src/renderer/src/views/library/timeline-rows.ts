@@ -26,8 +26,20 @@ export interface PhotoRow {
 
 export type TimelineRow = HeaderRow | PhotoRow
 
+/** A month section, for the scrubber: where its header row is and which month it is (null: "No date"). */
+export interface Section {
+  row: number
+  /** How many header rows come before this one (with `row`, gives the section's offset in px). */
+  index: number
+  year: number | null
+  month: number | null
+  label: string
+  count: number
+}
+
 export interface TimelineRows {
   rows: TimelineRow[]
+  sections: Section[]
   /** Every photo id in display order. */
   order: readonly string[]
   columns: number
@@ -96,9 +108,18 @@ export function buildTimelineRows(
   }
 
   const rows: TimelineRow[] = []
+  const sections: Section[] = []
   const rowOfPos = new Int32Array(n)
 
-  const section = (key: string, label: string, start: number, end: number) => {
+  const section = (key: string, label: string, start: number, end: number, y: number | null = null) => {
+    sections.push({
+      row: rows.length,
+      index: sections.length,
+      year: y,
+      month: y === null ? null : month,
+      label,
+      count: end - start,
+    })
     rows.push({ kind: 'header', key: `h:${key}`, label, count: end - start })
     for (let s = start; s < end; s += cols) {
       const e = Math.min(end, s + cols)
@@ -117,7 +138,7 @@ export function buildTimelineRows(
   for (let i = 0; i < dated; i++) {
     const t = times[i] as number
     if (t >= lo && t < hi) continue
-    if (i > start) section(`${year}-${month}:${start}`, monthLabel(year, month), start, i)
+    if (i > start) section(`${year}-${month}:${start}`, monthLabel(year, month), start, i, year)
     const d = new Date(t)
     year = d.getFullYear()
     month = d.getMonth()
@@ -125,7 +146,7 @@ export function buildTimelineRows(
     hi = new Date(year, month + 1, 1).getTime()
     start = i
   }
-  if (dated > start) section(`${year}-${month}:${start}`, monthLabel(year, month), start, dated)
+  if (dated > start) section(`${year}-${month}:${start}`, monthLabel(year, month), start, dated, year)
   if (dated < n) section('none', NO_DATE_LABEL, dated, n)
 
   let positions: Map<string, number> | null = null
@@ -139,6 +160,7 @@ export function buildTimelineRows(
 
   return {
     rows,
+    sections,
     order,
     columns: cols,
     rowOfPosition: (position) => (position >= 0 && position < n ? rowOfPos[position]! : -1),
@@ -148,6 +170,42 @@ export function buildTimelineRows(
       return p < 0 ? -1 : rowOfPos[p]!
     },
   }
+}
+
+/** The timeline oldest first: the dated photos reversed (undated ones stay last, see above). */
+export function reverseTimeline(
+  ids: readonly string[],
+  takenAt: ReadonlyArray<number | null>,
+): { ids: string[]; takenAt: Array<number | null> } {
+  return { ids: ids.slice().reverse(), takenAt: takenAt.slice().reverse() }
+}
+
+/**
+ * The scrubber's years: for each year, its first section's offset as a fraction of the list's height
+ * (sections are laid out as header rows of `headerHeight` and photo rows of `rowHeight`).
+ */
+export function yearMarks(
+  sections: readonly Section[],
+  headerHeight: number,
+  rowHeight: number,
+  paddingStart: number,
+  total: number,
+): Array<{ year: number | null; label: string; offset: number; fraction: number; row: number }> {
+  const out: Array<{ year: number | null; label: string; offset: number; fraction: number; row: number }> = []
+  let last: number | null | undefined
+  for (const s of sections) {
+    if (s.year === last) continue
+    last = s.year
+    const offset = paddingStart + s.index * headerHeight + (s.row - s.index) * rowHeight
+    out.push({
+      year: s.year,
+      label: s.year === null ? NO_DATE_LABEL : String(s.year),
+      offset,
+      fraction: total > 0 ? offset / total : 0,
+      row: s.row,
+    })
+  }
+  return out
 }
 
 /** How many square tiles of about `target` px fit across `width` px with `gap` px between them. */
