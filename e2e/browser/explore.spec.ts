@@ -1,9 +1,9 @@
 import { expect, test, viewScreenshot } from './fixtures'
 
-test.describe('groups and the map', () => {
+test.describe('groups and Explore', () => {
   test.use({ perClass: 8 })
 
-  test('an automatic group becomes an album in one step; the map draws every photo', async ({
+  test('an automatic group becomes an album in one step; Explore draws every photo', async ({
     page,
     tessera,
   }) => {
@@ -29,7 +29,7 @@ test.describe('groups and the map', () => {
       )
       .toBe(first.photos.length)
 
-    await page.getByTestId('nav-map').click()
+    await page.getByTestId('nav-explore').click()
     const canvas = page.getByTestId('map-canvas')
     await expect(canvas).toBeVisible()
     // Something is drawn: the canvas is not blank.
@@ -48,6 +48,6 @@ test.describe('groups and the map', () => {
       )
       .toBe(true)
     await expect(page.getByTestId('map-legend')).toContainText('From a group')
-    await viewScreenshot(page, 'map')
+    await viewScreenshot(page, 'explore')
   })
 })
