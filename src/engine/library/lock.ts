@@ -83,16 +83,20 @@ function bootId(): string | null {
   return cachedBootId
 }
 
-/** A process's start time (field 22 of /proc/PID/stat, ticks after boot), or null where unknown. */
-export function processStartTime(pid: number): string | null {
+/** Fields of /proc/PID/stat after the command name: [0] is the state, [19] the start time. */
+function procStat(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // The command name (field 2) is in parentheses and may hold spaces: fields are counted after it.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return rest[19] ?? null
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   } catch {
     return null
   }
+}
+
+/** A process's start time (field 22 of /proc/PID/stat, ticks after boot), or null where unknown. */
+export function processStartTime(pid: number): string | null {
+  return procStat(pid)?.[19] ?? null
 }
 
 function isAlive(pid: number): boolean {
@@ -182,7 +186,8 @@ function judge(seen: Exclude<Seen, { kind: 'absent' }>, o: typeof DEFAULTS): Ver
   if (r.host === os.hostname()) {
     const boot = bootId()
     if (boot && r.bootId && boot !== r.bootId) return 'stale' // from before the last restart
-    if (!isAlive(r.pid)) return 'stale'
+    // A zombie (dead, not yet reaped by its parent) holds nothing either.
+    if (!isAlive(r.pid) || ['Z', 'X', 'x'].includes(procStat(r.pid)?.[0] ?? '')) return 'stale'
     const started = processStartTime(r.pid)
     if (started !== null && r.startTime !== null) {
       if (started !== r.startTime) return 'stale' // the pid was reused

@@ -181,7 +181,7 @@ describe('library lock', () => {
 
   it(
     'lets exactly one of two processes racing to take over a stale lock win',
-    { timeout: 90_000 },
+    { timeout: 180_000 },
     async () => {
       const rounds = 4
       for (let round = 0; round < rounds; round++) {
