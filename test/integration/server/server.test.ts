@@ -344,13 +344,14 @@ describe('Host and Origin checks', () => {
         expect(res.status, `${route} ${JSON.stringify(headers)}`).toBe(403)
         expect(res.body.toString()).not.toContain(SECRET)
       }
-      for (const headers of [
+      const sameOrigin: Array<Record<string, string>> = [
         {},
         { 'Sec-Fetch-Site': 'same-origin', Origin: origin() },
         { 'Sec-Fetch-Site': 'same-origin' },
         { 'Sec-Fetch-Site': 'none' },
         { Origin: `http://localhost:${port}` },
-      ]) {
+      ]
+      for (const headers of sameOrigin) {
         const res = await request(route, { headers: { Cookie: cookie, ...headers } })
         expect(res.status, `${route} ${JSON.stringify(headers)}`).toBe(200)
       }
