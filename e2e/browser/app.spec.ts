@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
+import sharp from 'sharp'
 import { expect, photoNames, test, viewScreenshot } from './fixtures'
 
 /** Every tile in view shows a decoded thumbnail (not a broken image). */
@@ -128,6 +129,86 @@ test('review duplicates, move to the trash and undo', async ({ page, tessera }) 
   // The similar-shots tab lists only similar-shot groups (the exact copy is not one), or says there are none.
   await expect(page.getByTestId('dupes-summary').or(page.getByTestId('dupes-empty'))).toBeVisible()
   await expect(page.locator('[data-testid=dupe-group]:not([data-kind=similar])')).toHaveCount(0)
+  // Similar shots are never trashed in bulk.
+  await expect(page.getByTestId('dupes-trash-all')).toHaveCount(0)
+})
+
+test('similar shots: compared side by side with one zoom, never trashed in bulk', async ({
+  page,
+  tessera,
+}) => {
+  // Three frames of a burst (one camera, a second apart): the scene moved a little between them.
+  const source = path.join(tessera.photosDir, (await fs.readdir(tessera.photosDir)).sort()[0]!)
+  const { width, height } = await sharp(source).metadata()
+  const [w, h] = [Math.round(width! * 0.92), Math.round(height! * 0.92)]
+  for (const [i, dx] of [0, 0.02, 0.04].entries()) {
+    await sharp(source)
+      .extract({ left: Math.round(width! * dx), top: Math.round(height! * 0.04), width: w, height: h })
+      .withExif({
+        IFD0: { Make: 'Canon', Model: 'EOS 80D' },
+        IFD2: { DateTimeOriginal: `2024:05:01 10:00:0${i}` },
+      })
+      .jpeg({ quality: 92 })
+      .toFile(path.join(tessera.photosDir, `Burst_${i}.jpg`))
+  }
+  await tessera.addPhotosAndWait()
+  await page.goto(`${tessera.url}#/duplicates`)
+  await expect(page.getByTestId('dupes-mirror')).toBeVisible()
+  await expect(page.getByText('Also find mirrored copies')).toBeVisible()
+  await expect(page.getByTestId('dupes-mirror')).not.toBeChecked()
+  await page.getByTestId('dupes-tab-similar').click()
+  const group = page.locator('[data-testid=dupe-group][data-kind=similar]')
+  await expect(group).toHaveCount(1, { timeout: 60_000 })
+  await expect(group.locator('[data-testid=dupe-keeper], [data-testid=dupe-photo]')).toHaveCount(3)
+  // No bulk trash anywhere for similar shots: not for the view, not for the group.
+  await expect(page.getByTestId('dupes-trash-all')).toHaveCount(0)
+  await expect(group.getByTestId('dupe-trash')).toHaveCount(0)
+
+  await group.getByTestId('dupe-review-open').click()
+  const review = page.getByTestId('dupe-review')
+  await expect(review).toBeVisible()
+  await expect(review.getByTestId('review-image')).toHaveCount(2)
+  for (const img of await review.getByTestId('review-image').all())
+    await expect.poll(() => img.evaluate((i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+  // What differs: the capture time (a second apart), the name; the camera is the same.
+  await expect(review.locator('[data-testid=review-diff-row][data-label="Date taken"]')).toHaveAttribute(
+    'data-differs',
+    'true',
+  )
+  await expect(review.locator('[data-testid=review-diff-row][data-label=Camera]')).toHaveAttribute(
+    'data-differs',
+    'false',
+  )
+  await expect(review.locator('[data-testid=review-diff-row][data-label=Name]')).toHaveAttribute(
+    'data-differs',
+    'true',
+  )
+  // One zoom for both: the wheel over the left picture zooms the right one too, and so do the keys.
+  const transforms = () =>
+    review
+      .getByTestId('review-image')
+      .evaluateAll((imgs) => imgs.map((i) => (i as HTMLElement).style.transform))
+  await review.getByTestId('review-pane-0').locator('.pane-image').hover()
+  await page.mouse.wheel(0, -400)
+  await expect.poll(async () => (await transforms())[0]).toMatch(/scale\((?!1\))/)
+  let [left, right] = await transforms()
+  expect(right).toBe(left)
+  const zoomed = await review.getByTestId('review-zoom').textContent()
+  await page.keyboard.press('+')
+  await expect(review.getByTestId('review-zoom')).not.toHaveText(zoomed!)
+  ;[left, right] = await transforms()
+  expect(right).toBe(left)
+  // Another frame to compare, by key; then a view for the docs.
+  await page.keyboard.press('0')
+  await expect(review.getByTestId('review-zoom')).toHaveText('100 %')
+  await page.keyboard.press('ArrowRight')
+  await expect(review.getByTestId('review-pane-1')).toContainText('Other 2 of 2')
+  await review.getByTestId('review-zoom-in').click()
+  await viewScreenshot(page, 'dupes-review')
+  // Only the one photo on the right can go to the trash from here.
+  await expect(review.getByTestId('review-trash-one')).toHaveText('Move the other one to trash')
+  await page.keyboard.press('Escape')
+  await expect(review).toBeHidden()
 })
 
 test.describe('albums and training', () => {

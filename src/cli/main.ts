@@ -373,15 +373,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     )
     .option(
       '--similar',
-      'also list similar shots (bursts, same scene): shown for review, never trashed in bulk',
+      'also list similar shots: frames of one moment (EXIF burst from one camera, or files of one folder saved seconds apart with the same framing); listed for review, never trashed',
     )
+    .option('--mirror', 'also find left-right mirrored copies (off by default)')
     .option(
       '--trash',
       'move the other photos of each duplicate group to the OS trash (undo with `tessera undo`)',
     )
-    .action(async (cmd: { level: DupeLevel; similar?: boolean; trash?: boolean }) => {
+    .action(async (cmd: { level: DupeLevel; similar?: boolean; mirror?: boolean; trash?: boolean }) => {
       await withEngine(g(), { readOnly: !cmd.trash }, async (engine) => {
-        const groups = await engine.duplicates(cmd.level, cmd.similar ?? false)
+        const groups = await engine.duplicates(cmd.level, cmd.similar ?? false, {
+          mirror: cmd.mirror ?? false,
+        })
         const json: Record<string, unknown> = {
           groups: groups.map((x) => ({ kind: x.kind, keep: x.keepPath, reason: x.reason, photos: x.paths })),
         }

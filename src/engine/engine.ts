@@ -193,12 +193,16 @@ export class Engine {
 
   // ---- duplicates and the trash ----
 
-  /** Exact duplicates, near-duplicates and (optionally) similar shots, each with the photo to keep and why. */
+  /**
+   * Exact duplicates, near-duplicates and (optionally) similar shots, each with the photo to keep and why;
+   * mirrored copies only with `options.mirror`.
+   */
   duplicates(
     level: DupeLevel = 'normal',
     similar = false,
+    options: { mirror?: boolean } = {},
   ): Promise<Array<DupeGroup & { keepPath: string; paths: string[] }>> {
-    return this.services.duplicates.duplicates(level, similar)
+    return this.services.duplicates.duplicates(level, similar, options)
   }
 
   /** Moves files to the OS trash (journaled, undoable); their photos stay in the library, marked trashed. */

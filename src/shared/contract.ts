@@ -82,7 +82,8 @@ export const methods = {
   'search.words': z.tuple([z.string().trim().min(1).max(500), k, searchFilters]),
   /** A photo's tags: its labels and the broad words they fall under. */
   'search.tags': z.tuple([photoId]),
-  'dupes.find': z.tuple([dupeLevel, z.boolean()]),
+  /** Level, similar shots too, and options (mirror: also find left-right mirrored copies; default false). */
+  'dupes.find': z.tuple([dupeLevel, z.boolean(), z.object({ mirror: z.boolean() }).strict().optional()]),
   /** Moves the photos' files to the OS trash (journaled; `trash.undo` puts them back). */
   'trash.photos': z.tuple([photoIds.min(1)]),
   'trash.undo': none,
@@ -303,6 +304,8 @@ export interface DupePhoto {
   height: number | null
   format: string | null
   takenAt: string | null
+  /** "Make Model", null when unknown. */
+  camera: string | null
 }
 
 export interface DupeGroupView {

@@ -41,7 +41,15 @@ const DUPE_COLUMNS = [
   'embedding',
   'feature',
   'featureModel',
+  // Similar shots need to know an EXIF date from another and the files' times (similar-shots.ts).
+  'dateSource',
+  'mtimeMs',
 ]
+
+export interface DuplicatesOptions {
+  /** Also find left-right mirrored copies (near only with the pixels' proof of the mirror). Default false. */
+  mirror?: boolean
+}
 
 export interface DuplicatesServiceDeps extends VisualSpaceDeps {
   store: PhotoStore
@@ -50,8 +58,8 @@ export interface DuplicatesServiceDeps extends VisualSpaceDeps {
   photoSearch: () => PhotoSearch
   /** Re-examines restored paths (the library service's syncPaths). */
   syncPaths: (paths: string[]) => Promise<unknown>
-  /** A new pixel-level verifier for each run: near-duplicates need its proof. */
-  verifier: () => Promise<VerifyFn>
+  /** A new pixel-level verifier for each run: near-duplicates need its proof (mirrors only when asked). */
+  verifier: (options?: DuplicatesOptions) => Promise<VerifyFn>
   /** Above this many embedded photos, neighbours come from an approximate IVF graph. */
   exactUpTo?: number
 }
@@ -88,10 +96,14 @@ export function embeddingMatrix(rows: readonly PhotoRow[]): { vectors: Float32Ar
 export class DuplicatesService {
   constructor(private readonly deps: DuplicatesServiceDeps) {}
 
-  /** Exact duplicates, near-duplicates and (optionally) similar shots, each with the photo to keep and why. */
+  /**
+   * Exact duplicates, near-duplicates and (optionally) similar shots, each with the photo to keep and why.
+   * Mirrored copies are near only with `options.mirror`.
+   */
   async duplicates(
     level: DupeLevel = 'normal',
     similar = false,
+    options: DuplicatesOptions = {},
   ): Promise<Array<DupeGroup & { keepPath: string; paths: string[] }>> {
     const rows = await this.deps.store.query(`status = 'ok'`, DUPE_COLUMNS)
     // Found in the library's own PCA space, never a trained head's (see toVisualSpace).
@@ -109,7 +121,7 @@ export class DuplicatesService {
           : (id, k) => search.neighboursOf(id, k)
     // The pair checks (sharp, OpenCV) load on the first search for duplicates, never when the engine opens.
     const { findDuplicates } = await import('../dupes/find-duplicates.js')
-    const verify = await this.deps.verifier()
+    const verify = await this.deps.verifier({ mirror: options.mirror ?? false })
     const groups = await findDuplicates(rows, { level, similar, neighbours, verify })
     const pathOf = new Map(rows.map((r) => [r.id, r.path]))
     return groups.map((g) => ({

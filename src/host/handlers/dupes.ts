@@ -5,8 +5,8 @@ import { rowsById } from './shared.js'
 
 export function dupesHandlers({ engine, events }: HostContext): DomainHandlers<'dupes' | 'trash'> {
   return {
-    'dupes.find': async (level, similar) => {
-      const groups = await engine.duplicates(level, similar)
+    'dupes.find': async (level, similar, options) => {
+      const groups = await engine.duplicates(level, similar, { mirror: options?.mirror ?? false })
       const rows = await rowsById(
         engine,
         groups.flatMap((g) => g.photos),
@@ -25,6 +25,7 @@ export function dupesHandlers({ engine, events }: HostContext): DomainHandlers<'
             height: r.height,
             format: r.format,
             takenAt: r.takenAt,
+            camera: [r.cameraMake, r.cameraModel].filter(Boolean).join(' ') || null,
           }
         }),
       }))

@@ -17,6 +17,7 @@ const photo = (id: string, size: number): DupePhoto => ({
   height: 100,
   format: 'jpeg',
   takenAt: null,
+  camera: null,
 })
 
 const group = (keep: string, ...photos: DupePhoto[]): DupeGroupView => ({

@@ -5,4 +5,6 @@ import type { DupeLevel } from '../../../../shared/contract'
 export const dupePrefs = reactive({
   tab: 'duplicates' as 'duplicates' | 'similar',
   level: 'normal' as DupeLevel,
+  /** Also find left-right mirrored copies (off unless the user asks). */
+  mirror: false,
 })
