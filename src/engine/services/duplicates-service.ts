@@ -260,7 +260,11 @@ export class DuplicatesService {
     const actions = await this.deps.trash.actions()
     const unsettled = actions.filter((a) => a.rowsSettled === false)
     if (unsettled.length === 0) return
-    const rows = await this.deps.store.indexState()
+    // The rows of the photos named (a whole-library read only for items an older version left unnamed).
+    const named = unsettled.flatMap((a) => a.items.map((i) => i.photoId))
+    const rows: Array<Pick<PhotoRow, 'id' | 'path' | 'status'>> = named.includes(undefined)
+      ? await this.deps.store.indexState()
+      : await this.deps.store.get([...new Set(named as string[])])
     const byId = new Map(rows.map((r) => [r.id, r]))
     const byPath = new Map(rows.map((r) => [r.path, r]))
     const rowOf = (item: JournalItem) => {
