@@ -13,6 +13,7 @@ import {
   type WordSearchResult,
 } from '../labels/word-search.js'
 import { applyHead } from '../head/head.js'
+import { searchPlace } from '../places/place-search.js'
 import { openPack } from '../models/install.js'
 import type { ExtractorResult, PhotoDecoder, SettingsPort } from '../ports.js'
 import type { FeatureSearch } from '../search/feature-search.js'
@@ -188,6 +189,9 @@ export class SearchService {
    */
   async searchWords(text: string, k = 10, filters: WordFilters = {}): Promise<WordSearchResult> {
     const engineFilters = await this.resolveFilters(filters)
+    // The name of a place photos were taken in ("Paris", "Japan"): those photos (places/place-search.ts).
+    const placed = await searchPlace(this.deps.store, text, k, engineFilters)
+    if (placed) return placed
     const model = this.deps.settings.get().model
     const pack = await openPack(this.deps.packsDir, model, { verify: false }).catch(() => null)
     if (pack?.manifest.text) {
@@ -208,10 +212,15 @@ export class SearchService {
       throw new Error(
         `The model pack ${model} gives no labels: search by words needs the built-in model (mobilenetv2-12-int8) or a pack with text search.`,
       )
-    const rows = await this.deps.store.query(`status = 'ok'`, ['id', 'path', 'takenAt', 'format'])
-    const meta = new Map<string, PhotoMeta>(
-      rows.map((r) => [r.id, { path: r.path, takenAt: r.takenAt, format: r.format }]),
-    )
+    const rows = await this.deps.store.query(`status = 'ok'`, [
+      'id',
+      'path',
+      'takenAt',
+      'format',
+      'placeCity',
+      'placeCountry',
+    ])
+    const meta = new Map<string, PhotoMeta>(rows.map((r) => [r.id, r]))
     const allow = makeFilter(engineFilters, meta)
     const ranked = rankByEvidence(
       parsed.terms,
