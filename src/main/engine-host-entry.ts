@@ -93,14 +93,25 @@ async function answerCall(message: CallMessage): Promise<ReplyMessage> {
   }
 }
 
+/** Media answers prepared at once (a converted preview holds a decoded photo); the others wait. */
+const mediaLane = new CallGate({
+  inFlight: 4,
+  perConnectionInFlight: 4,
+  queue: 4096,
+  perConnectionQueue: 4096,
+}).connection()
+
 async function answerMedia(message: MediaRequestMessage): Promise<MediaAnswer> {
   try {
     const service = await opening
-    return await resolveMedia(service.media(), message.mediaKind, message.target, { method: 'GET' })
+    return await mediaLane.run(0, () =>
+      resolveMedia(service.media(), message.mediaKind, message.target, { method: 'GET' }),
+    )
   } catch (error) {
+    const wire = toWireError(error, { internalDirs: [libraryDir] })
     return {
-      status: 500,
-      reason: toWireError(error, { internalDirs: [libraryDir] }).message,
+      status: wire.code === 'busy' ? 503 : 500,
+      reason: wire.message,
       headers: { 'Cache-Control': 'no-store' },
     }
   }

@@ -49,6 +49,8 @@ export const CUT_BYTES = 64 * 1024 * 1024
 export const MAX_CLIENTS = 8
 /** HTTP connections at once (pages, assets, media streams: each may hold a file open). */
 export const MAX_CONNECTIONS = 256
+/** Media answers prepared at once (a converted preview holds a decoded photo). */
+export const MEDIA_IN_FLIGHT = 4
 
 export interface ServerOptions {
   service: EngineApi & { media(): MediaSource }
@@ -301,7 +303,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
     if (first === 'media') {
       if (rest.length !== 2) return sendText(res, 404, 'No such media.\n')
-      const result = await resolveMedia(service.media(), rest[0]!, rest[1]!, { method })
+      // Converting a preview (HEIC, TIFF) takes memory: a few at once, the others wait (at most one a
+      // connection, and connections are bounded).
+      const result = await mediaLane.run(0, () =>
+        resolveMedia(service.media(), rest[0]!, rest[1]!, { method }),
+      )
       return writeMediaResponse(res, result, method, baseHeaders())
     }
     if (first === 'ws' && rest.length === 0) {
@@ -349,6 +355,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   const maxClients = options.maxClients ?? MAX_CLIENTS
+  const mediaLane = new CallGate({
+    inFlight: MEDIA_IN_FLIGHT,
+    perConnectionInFlight: MEDIA_IN_FLIGHT,
+    queue: MAX_CONNECTIONS,
+    perConnectionQueue: MAX_CONNECTIONS,
+  }).connection()
   const server = http.createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) sendText(res, 500, 'Internal error.\n')

@@ -717,6 +717,53 @@ describe('clients that flood', () => {
     }
   })
 
+  it('prepares at most 4 media answers at once; the other requests wait, none is refused', async () => {
+    let release!: () => void
+    const held = new Promise<void>((r) => (release = r))
+    let started = 0
+    const slowSource: MediaSource = {
+      ...source,
+      photoPath: async (id) => {
+        started++
+        await held
+        return source.photoPath(id)
+      },
+    }
+    const media = await startServer({
+      service: { ...service, media: () => slowSource },
+      rendererDir: path.join(base, 'renderer'),
+    })
+    try {
+      const get = () =>
+        new Promise<number>((resolve, reject) => {
+          http
+            .get(
+              {
+                host: '127.0.0.1',
+                port: media.port,
+                path: `/media/photo/${ids.jpeg}?token=${media.token}`,
+                agent: false,
+              },
+              (res) => {
+                res.resume()
+                res.on('end', () => resolve(res.statusCode!))
+              },
+            )
+            .on('error', reject)
+        })
+      const answers = Promise.all(Array.from({ length: 12 }, get))
+      const until = Date.now() + 30_000
+      while (started < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+      await new Promise((r) => setTimeout(r, 200))
+      expect(started).toBe(4)
+      release()
+      expect(await answers).toEqual(Array.from({ length: 12 }, () => 200))
+      expect(started).toBe(12)
+    } finally {
+      await media.close()
+    }
+  })
+
   it('stops reading a client that does not read its replies, and reads it again once it does', async () => {
     const ws = await connect()
     const socket = (ws as unknown as { _socket: Socket })._socket
