@@ -36,6 +36,7 @@ interface FilterOptions {
   to?: string
   type?: string
   tag?: string
+  place?: string
 }
 
 function parseDate(value: string): string {
@@ -289,8 +290,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .option('--to <date>', 'captured on or before (YYYY-MM-DD)', parseDate)
       .option('--type <types>', 'file types, comma-separated (jpeg,png,heic,…)')
       .option('--tag <word>', 'only photos labelled with this word or one below it ("dog": every breed)')
+      .option('--place <place>', 'only photos taken in this city or country ("Paris", "France")')
   const filtersOf = (o: FilterOptions): SearchFilters & { tag?: string } => ({
     tag: o.tag,
+    place: o.place,
     folder: o.folder,
     from: o.from,
     to: o.to,
@@ -364,6 +367,27 @@ export function buildProgram(setExit: (code: number) => void): Command {
       )
     })
   })
+
+  program
+    .command('photos')
+    .description(
+      'list the photos: date and where it came from (exif, exif-other, filename, mtime), camera, size, place, tags, albums',
+    )
+    .option('--folder <dir>', 'only photos inside this folder')
+    .option('--from <date>', 'captured on or after (YYYY-MM-DD)', parseDate)
+    .option('--to <date>', 'captured on or before (YYYY-MM-DD)', parseDate)
+    .option('--type <types>', 'file types, comma-separated (jpeg,png,heic,…)')
+    .option('--album <album>', 'only photos in this album (name or id)')
+    .option('--place <place>', 'only photos taken in this city or country ("Paris", "Paris, France")')
+    .option('--tag <word>', 'only photos labelled with this word or one below it')
+    .action(async (cmd: Omit<FilterOptions, 'top'> & { album?: string }) => {
+      const { listPhotos, photosText } = await import('./photos-command.js')
+      await withEngine(g(), { readOnly: true }, async (engine) => {
+        const base = await engine.resolveFilters(filtersOf({ ...cmd, top: 0 }))
+        const photos = await listPhotos(engine, { ...base, album: cmd.album })
+        print(g().json, photos, () => photosText(photos))
+      })
+    })
 
   program
     .command('dupes')
