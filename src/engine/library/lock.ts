@@ -328,16 +328,18 @@ function hold(
     return seen?.kind === 'record' && seen.record.token === record.token
   }
   const timer = setInterval(() => {
-    beating = beating.then(async () => {
-      if (released) return
-      if (await mine()) {
-        const now = new Date()
-        await fs.utimes(lockFile, now, now).catch(() => undefined)
-      } else {
-        clearInterval(timer)
-        onLost?.()
-      }
-    })
+    beating = beating
+      .then(async () => {
+        if (released) return
+        if (await mine()) {
+          const now = new Date()
+          await fs.utimes(lockFile, now, now).catch(() => undefined)
+        } else {
+          clearInterval(timer)
+          onLost?.()
+        }
+      })
+      .catch(() => undefined) // a heartbeat that fails is tried again at the next beat
   }, o.heartbeatMs)
   timer.unref()
   return async () => {
