@@ -29,7 +29,7 @@ import {
   neighbourFloor,
   type LevelThresholds,
 } from './levels.js'
-import { linkShots, SHOT_RULES, similarShotPairs, type FrameCheck } from './similar-shots.js'
+import { hasExifDate, linkShots, SHOT_RULES, similarShotPairs, type FrameCheck } from './similar-shots.js'
 import type { DupeGroup, DupeKind, DupeLevel, DupePhoto } from './types.js'
 
 /** A pixel-level check of a proposed pair: near only when `near` (createPairVerifier makes one). */
@@ -114,10 +114,12 @@ const sameText = (a: string, b: string) => a.trim().toLowerCase() === b.trim().t
  * or to the sub-second when both have it), or both cameras known and different.
  */
 export function differentCaptures(
-  a: Pick<DupePhoto, 'takenAt' | 'cameraMake' | 'cameraModel'>,
-  b: Pick<DupePhoto, 'takenAt' | 'cameraMake' | 'cameraModel'>,
+  a: Pick<DupePhoto, 'takenAt' | 'cameraMake' | 'cameraModel' | 'dateSource'>,
+  b: Pick<DupePhoto, 'takenAt' | 'cameraMake' | 'cameraModel' | 'dateSource'>,
 ): boolean {
-  if (a.takenAt && b.takenAt) {
+  // Only EXIF dates are capture times: a date from the file's name or modification time (dateSource
+  // 'filename' or 'mtime') differs between two copies of one photo.
+  if (a.takenAt && b.takenAt && hasExifDate(a) && hasExifDate(b)) {
     const ta = wallClock(a.takenAt)
     const tb = wallClock(b.takenAt)
     if (ta.second !== tb.second) return true

@@ -82,11 +82,15 @@ export function sameFraming(v: FrameEvidence): boolean {
   return typeof overlap === 'number' && overlap >= FRAMING.minOverlap
 }
 
+/** Whether takenAt is a capture time from EXIF (not a date from the file's name or its modification time). */
+export function hasExifDate(p: Pick<ShotPhoto, 'takenAt' | 'dateSource'>): boolean {
+  const source = p.dateSource ?? 'exif'
+  return p.takenAt !== null && (source === 'exif' || source === 'exif-other')
+}
+
 /** The EXIF capture time in ms, NaN when the photo has none (a date from its name or file time is not one). */
 export function exifTime(p: Pick<ShotPhoto, 'takenAt' | 'dateSource'>): number {
-  const source = p.dateSource ?? 'exif'
-  if (source !== 'exif' && source !== 'exif-other') return NaN
-  return captureTime(p)
+  return hasExifDate(p) ? captureTime(p) : NaN
 }
 
 function cameraKey(p: Pick<ShotPhoto, 'cameraMake' | 'cameraModel'>): string | null {

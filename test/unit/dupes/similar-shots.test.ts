@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { exactNeighbours, findDuplicates, type DupePhoto } from '../../../src/engine/dupes/index.js'
+import {
+  differentCaptures,
+  exactNeighbours,
+  findDuplicates,
+  type DupePhoto,
+} from '../../../src/engine/dupes/index.js'
 import {
   captureEvidence,
   exifTime,
@@ -117,6 +122,25 @@ describe('capture evidence', () => {
     // Both with EXIF dates: the EXIF rule alone decides (here: no camera).
     const exif = { takenAt: '2024-05-01T10:00:00', dateSource: 'exif' }
     expect(captureEvidence({ ...x, ...exif }, { ...y, ...exif }, normal)).toBeNull()
+  })
+
+  it('two copies are never two captures by their file times (only EXIF dates are capture times)', () => {
+    const copy = (takenAt: string, dateSource: string | null) => ({
+      takenAt,
+      dateSource,
+      cameraMake: null,
+      cameraModel: null,
+    })
+    // Copied a millisecond apart: dates from the files' times differ, and say nothing of the capture.
+    expect(
+      differentCaptures(copy('2026-12-06T03:29:15.381', 'mtime'), copy('2026-12-06T03:29:15.382', 'mtime')),
+    ).toBe(false)
+    expect(
+      differentCaptures(copy('2024-05-01T10:00:00', 'filename'), copy('2024-05-02T10:00:00', 'exif')),
+    ).toBe(false)
+    expect(differentCaptures(copy('2024-05-01T10:00:00', 'exif'), copy('2024-05-01T10:00:01', 'exif'))).toBe(
+      true,
+    )
   })
 
   it('folders by either separator', () => {
