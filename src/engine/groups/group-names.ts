@@ -5,8 +5,13 @@
 import type { PhotoLabel } from '../labels/photo-labels.js'
 import type { Vocabulary } from '../labels/vocabulary.js'
 
-/** Share of a group's photos' label mass a concept needs to name the group. */
-export const NAME_MIN_SHARE = 0.45
+/**
+ * A concept names a group when it holds this share of the group's label mass (half the photos of one breed
+ * and half of another make "Dogs", not either breed)…
+ */
+export const NAME_MIN_SHARE = 0.6
+/** …and at least this much label mass per photo (a group the model hardly recognises stays unnamed). */
+export const NAME_MIN_MASS = 0.3
 
 /** Concepts too general to name anything ("Artifacts · May 2021" says nothing). */
 const TOO_GENERAL = new Set(
@@ -123,13 +128,16 @@ export function labelTitle(
 ): string | null {
   if (photoLabels.length === 0) return null
   const mass = new Map<number, number>()
+  let total = 0
   for (const labels of photoLabels)
-    for (const l of labels)
+    for (const l of labels) {
+      total += l.p
       for (const offset of vocabulary.ancestors[l.cls] ?? []) mass.set(offset, (mass.get(offset) ?? 0) + l.p)
+    }
   let best: { offset: number; depth: number; share: number } | null = null
   for (const [offset, m] of mass) {
-    const share = m / photoLabels.length
-    if (share < NAME_MIN_SHARE) continue
+    const share = m / total
+    if (share < NAME_MIN_SHARE || m / photoLabels.length < NAME_MIN_MASS) continue
     const concept = vocabulary.concepts.get(offset)!
     if (concept.words.some((w) => TOO_GENERAL.has(w))) continue
     if (!best || concept.depth > best.depth || (concept.depth === best.depth && share > best.share))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   formatDateRange,
+  groupTitle,
   suggestedAlbumName,
   uniqueName,
 } from '../../../src/renderer/src/views/groups/group-format'
@@ -26,6 +27,16 @@ describe('group labels', () => {
       'Group — December 2023 – January 2024',
     )
     expect(suggestedAlbumName({ from: null, to: null, photos })).toBe('Group of 3 photos')
+  })
+
+  it("prefers the engine's name from labels and dates, for the title and the album", () => {
+    const photos = ['a', 'b']
+    const named = { name: 'Daisies · May 2021', from: '2021-05-02', to: '2021-05-09', photos }
+    expect(suggestedAlbumName(named)).toBe('Daisies · May 2021')
+    expect(groupTitle(named)).toBe('Daisies · May 2021')
+    // "Photos" is the engine's name when it knows neither labels nor dates: the old wording is clearer.
+    expect(groupTitle({ name: 'Photos', from: null, to: null, photos })).toBe('Group of 2 photos')
+    expect(groupTitle({ from: '2024-03-14', to: '2024-03-14', photos })).toBe('14 Mar 2024')
   })
 
   it('makes a name unique among existing albums, ignoring case', () => {

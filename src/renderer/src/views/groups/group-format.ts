@@ -1,6 +1,6 @@
 /**
- * How groups are labelled: their date range ("12–14 Mar 2024") and the album name they suggest
- * ("Group — March 2024"). Dates are the engine's ISO capture dates; the UTC calendar day is used
+ * How groups are labelled: their name (the engine's, from labels and dates: "Daisies · May 2021"), their date
+ * range ("12–14 Mar 2024") and the album name they suggest. Dates are the engine's ISO capture dates; the UTC calendar day is used
  * (capture dates carry no zone, so they are stored as if UTC).
  */
 import { MONTH_NAMES } from '../library/timeline-rows'
@@ -28,12 +28,17 @@ export function formatDateRange(from: string | null, to: string | null): string 
   return `${day(a)} ${a.y}`
 }
 
-/** The album name a group suggests: "Group — March 2024", or "Group of 23 photos" without dates. */
+/**
+ * The album name a group suggests: the engine's name from its labels and dates ("Daisies · May 2021"), else
+ * "Group — March 2024", or "Group of 23 photos" without dates.
+ */
 export function suggestedAlbumName(group: {
   from: string | null
   to: string | null
   photos: string[]
+  name?: string
 }): string {
+  if (group.name && group.name !== 'Photos') return group.name
   const a = parts(group.from)
   const b = parts(group.to) ?? a
   if (!a || !b) return `Group of ${group.photos.length} photos`
@@ -50,4 +55,16 @@ export function uniqueName(name: string, taken: readonly string[]): string {
     const candidate = `${name} (${n})`
     if (!used.has(candidate.toLowerCase())) return candidate
   }
+}
+
+/** A group's title: its name, else its dates, else its size. */
+export function groupTitle(group: {
+  name?: string
+  from: string | null
+  to: string | null
+  photos: string[]
+}) {
+  if (group.name && group.name !== 'Photos') return group.name
+  const dates = formatDateRange(group.from, group.to)
+  return dates === 'No date' ? `Group of ${group.photos.length} photos` : dates
 }
