@@ -54,8 +54,8 @@ export async function writeGeoPhotos(dir: string, perClass: number): Promise<Geo
     await fs.mkdir(folder, { recursive: true })
     const files = (await fs.readdir(path.join(SEED, cls))).filter((f) => /\.jpe?g$/i.test(f)).sort()
     for (const [i, f] of files.slice(0, perClass).entries()) {
-      // A trip spans two months: four photos in May, the rest in June.
-      const month = i < 4 ? '05' : '06'
+      // A trip spans two months: seven photos in May, the rest in June.
+      const month = i < 7 ? '05' : '06'
       const day = String(10 + i).padStart(2, '0')
       const exif: Exif = {
         IFD0: { Make: 'Tessera', Model: 'E2E Camera' },

@@ -10,7 +10,7 @@ import { writeGeoPhotos, type GeoPhoto } from './geo-photos'
 
 test.use({ perClass: 0 })
 
-const PER_CLASS = 6
+const PER_CLASS = 10
 
 async function setUp(page: Page, tessera: Tessera): Promise<GeoPhoto[]> {
   const photos = await writeGeoPhotos(tessera.photosDir, PER_CLASS)
@@ -61,6 +61,8 @@ test('the scrubber travels to a year, the world map opens a place, the folder tr
   const before = await tileWidth()
   await page.getByTestId('thumbs-larger').click()
   await expect.poll(tileWidth).toBeGreaterThan(before)
+  await page.getByTestId('thumbs-smaller').click()
+  await expect.poll(tileWidth).toBeCloseTo(before, 0)
   await page.getByTestId('sort-oldest').click()
   await expect(page.getByTestId('date-header').first()).toContainText('2012')
   await page.getByTestId('sort-newest').click()
@@ -189,4 +191,19 @@ test('one selection bar in Search, Groups and Albums; filters are chips; opening
   await expect(albumTiles).toHaveCount(1)
   await expect.poll(albumCount).toBe(1)
   await expect(page.getByTestId('toast').filter({ hasText: 'Moved 1 photo to the trash' })).toBeVisible()
+
+  // ---- at 800 px wide, the Heads table's headers stay apart and readable; heads have human names ----
+  await page.setViewportSize({ width: 800, height: 800 })
+  await page.getByTestId('nav-training').click()
+  await expect(page.getByTestId('head-row').first()).toContainText(/^(Base|Trained) \d{1,2} \w{3}/)
+  const headers = await page.locator('table.heads th').evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect()
+      return { left: r.left, right: r.right, fits: e.scrollWidth <= e.clientWidth }
+    }),
+  )
+  for (const [i, h] of headers.entries()) {
+    expect(h.fits).toBe(true)
+    if (i > 0) expect(h.left).toBeGreaterThanOrEqual(headers[i - 1]!.right - 0.5)
+  }
 })
