@@ -125,9 +125,10 @@ export class LibraryService {
     const { settings, store } = this.deps
     return this.deps.serial.run(async () => {
       const targets = folders.map((f) => path.resolve(f))
-      for (const t of targets) {
+      for (const [i, t] of targets.entries()) {
+        // Named as given: a relative path resolved here would show this process's working folder.
         if (!settings.get().roots.includes(t))
-          throw new Error(`${t} is not a watched folder. See \`tessera roots list\`.`)
+          throw new Error(`${folders[i]} is not a watched folder. See \`tessera roots list\`.`)
       }
       // By path, not by the rows' recorded root: rows indexed under a narrower root that a wider one
       // replaced still name the narrower one.
