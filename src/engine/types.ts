@@ -71,6 +71,8 @@ export interface GpsPosition {
 export interface PhotoMetadata {
   /** ISO 8601, local time as written by the camera when no zone is known. */
   takenAt: string | null
+  /** Where takenAt came from: EXIF DateTimeOriginal, or another EXIF/XMP date; null or absent without one. */
+  dateSource?: 'exif' | 'exif-other' | null
   cameraMake: string | null
   cameraModel: string | null
   gps: GpsPosition | null

@@ -54,6 +54,7 @@ const EXIFR_OPTIONS = {
 /** Where a metadata date came from: EXIF DateTimeOriginal, or another EXIF or XMP date. */
 export type MetadataDateSource = 'exif' | 'exif-other'
 
+/** What a file's metadata says: {@link PhotoMetadata} with where its date came from always set. */
 export interface FileMetadata extends PhotoMetadata {
   /** Where takenAt came from; null when the file's metadata holds no date. */
   dateSource: MetadataDateSource | null

@@ -11,7 +11,6 @@ import type { HeadManager } from '../head/head-manager.js'
 import { commitRows, failpoint } from '../library/failpoint.js'
 import { captureDate } from '../dates/capture-date.js'
 import { fillDates } from '../dates/fill-dates.js'
-import type { FileMetadata } from '../decode/read-metadata.js'
 import { fillPlaces } from '../places/fill-places.js'
 
 export interface IndexReport {
@@ -87,11 +86,38 @@ function failedRow(id: string, file: FoundFile, hash: string | null, code: strin
   return { ...emptyRow(id, file), hash, status: 'failed', errorCode: code, error: reason }
 }
 
+/**
+ * The row of an exact copy of `twin`: its results, with the copy's own identity and file facts. A copy's
+ * name and file time are its own, so a date taken from them is taken again.
+ */
+function copyRow(twin: PhotoRow, id: string, file: FoundFile): PhotoRow {
+  const own =
+    twin.dateSource === 'filename' || twin.dateSource === 'mtime'
+      ? captureDate({ fileName: path.basename(file.path), mtimeMs: file.mtimeMs })
+      : null
+  return {
+    ...twin,
+    ...own,
+    id,
+    path: file.path,
+    root: file.root,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    indexedAt: Date.now(),
+  }
+}
+
+/**
+ * What became of a file this run decodes, for the copies of it found meanwhile: its final row (embedded, or
+ * pending without a model), the decode failure every copy shares, or null when the run stopped first.
+ */
+type Outcome = { row: PhotoRow } | { code: string; reason: string } | null
+
 function decodedRow(id: string, file: FoundFile, hash: string, d: DecodedPhoto): PhotoRow {
   const m = d.metadata
   // EXIF, else the file name, else the file time (dates/capture-date.ts).
   const date = captureDate({
-    metadata: { takenAt: m.takenAt, dateSource: (m as Partial<FileMetadata>).dateSource ?? null },
+    metadata: { takenAt: m.takenAt, dateSource: m.dateSource ?? null },
     fileName: path.basename(file.path),
     mtimeMs: file.mtimeMs,
   })
@@ -259,7 +285,15 @@ export class Indexer {
       return committing
     }
 
-    const toEmbed = new BoundedQueue<{ row: PhotoRow; input: Uint8Array }>(EMBED_BATCH * 4)
+    const toEmbed = new BoundedQueue<{ row: PhotoRow; input: Uint8Array; settle: (o: Outcome) => void }>(
+      EMBED_BATCH * 4,
+    )
+    // Content hash → the outcome of the file this run decodes with it (not yet committed, so not in
+    // decodedByHash): a copy found meanwhile waits for it instead of being decoded again. The copy does not
+    // hold its decode worker: it is stored by a continuation, and the run waits for those at its end.
+    const inFlight = new Map<string, Promise<Outcome>>()
+    const settlers: Array<(o: Outcome) => void> = []
+    const copyWaits: Array<Promise<void>> = []
 
     const handle = async (job: Job): Promise<void> => {
       const { file } = job
@@ -316,24 +350,35 @@ export class Indexer {
         }
         const twin = twinId ? (await store.get([twinId]))[0] : undefined
         if (twin && twin.featureModel === model) {
-          // A copy's name and file time are its own: a date from them is taken again.
-          const own =
-            twin.dateSource === 'filename' || twin.dateSource === 'mtime'
-              ? captureDate({ fileName: path.basename(file.path), mtimeMs: file.mtimeMs })
-              : null
-          pendingRows.push({
-            ...twin,
-            ...own,
-            id,
-            path: file.path,
-            root: file.root,
-            size: file.size,
-            mtimeMs: file.mtimeMs,
-            indexedAt: Date.now(),
-          })
+          pendingRows.push(copyRow(twin, id, file))
           report.copies++
           return finish()
         }
+        // A copy of a file this run is decoding: stored once that one is done, with its results.
+        const first = inFlight.get(hash)
+        if (first) {
+          copyWaits.push(
+            first.then((outcome) => {
+              if (outcome === null) return // the run stopped before the first one was done
+              if ('row' in outcome) {
+                pendingRows.push(copyRow(outcome.row, id, file))
+                report.copies++
+              } else {
+                // The same bytes fail the same way.
+                pendingRows.push(failedRow(id, file, hash, outcome.code, outcome.reason))
+                report.failed.push({ path: file.path, reason: outcome.reason })
+              }
+              finish()
+            }),
+          )
+          return
+        }
+      }
+      // Copies found from now on wait for this decode (the check above and this are one synchronous step).
+      let settle: (o: Outcome) => void = () => undefined
+      if (!inFlight.has(hash)) {
+        inFlight.set(hash, new Promise<Outcome>((resolve) => (settle = resolve)))
+        settlers.push(settle)
       }
       let decoded: DecodedPhoto
       try {
@@ -341,22 +386,24 @@ export class Indexer {
         const size = inputSize
         decoded = await this.deps.decoder.decode(bytes, { inputSize: size, name: path.basename(file.path) })
         await settled
-        if (openError) return
+        if (openError) return settle(null)
         if (inputSize !== size)
           decoded = await this.deps.decoder.decode(bytes, { inputSize, name: path.basename(file.path) })
       } catch (error) {
         const { code, reason } = errorInfo(error)
         pendingRows.push(failedRow(id, file, hash, code, reason))
         report.failed.push({ path: file.path, reason })
+        settle({ code, reason })
         return finish()
       }
       await this.deps.thumbnails.write(hash, decoded.thumbnail)
       const row = decodedRow(id, file, hash, decoded)
       report.indexed++
-      if (extractor) await toEmbed.put({ row, input: decoded.modelInput })
+      if (extractor) await toEmbed.put({ row, input: decoded.modelInput, settle })
       else {
         pendingRows.push(row)
         report.pending++
+        settle({ row })
         finish()
       }
     }
@@ -370,6 +417,7 @@ export class Indexer {
           b.row.feature = features[i]!
           b.row.featureModel = ex.model
           pendingRows.push(b.row)
+          b.settle({ row: b.row })
           done++
           progress(b.row.path)
         })
@@ -394,8 +442,14 @@ export class Indexer {
       await Promise.all(workers)
     } finally {
       toEmbed.close()
-      await embedding
+      try {
+        await embedding
+      } finally {
+        // Every decode has ended one way or another: copies still waiting have nothing more to wait for.
+        for (const settle of settlers) settle(null)
+      }
     }
+    await Promise.all(copyWaits)
     if (openError) throw openError
     await commit(true)
     signal?.throwIfAborted()
