@@ -67,7 +67,8 @@ export async function scanChangedPaths(
       continue
     }
     if (st!.isDirectory()) {
-      const walked = await walkRoots([p], libraryDir)
+      // A folder the watcher reported lies below a root: if it cannot be listed, that is a problem.
+      const walked = await walkRoots([p], libraryDir, { foldersAsProblems: 'all' })
       for (const f of walked.files) found.push({ ...f, root: rootOf(f.path) })
     } else if (isPhotoFile(p)) {
       const reason = notAFileReason(p, st!, linkSt!.isSymbolicLink())

@@ -99,6 +99,21 @@ export function badNameReason(folder: boolean): string {
     : "The file's name is not valid text (UTF-8), so Tessera cannot open it by name. Renaming the file fixes it."
 }
 
+/** Why a folder below a root could not be listed (its photos are not indexed). */
+export function unlistableFolderReason(code: string | undefined): string {
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'Tessera is not allowed to open this folder (permission denied), so the photos in it are not indexed.'
+    case 'EIO':
+      return 'The disk reported an error while listing this folder, so the photos in it are not indexed.'
+    case 'ELOOP':
+      return 'This folder is a link that leads back to itself in a loop, so there is nothing to list.'
+    default:
+      return `This folder could not be opened${code ? ` (${code})` : ''}, so the photos in it are not indexed.`
+  }
+}
+
 function kind(st: Stats): string | null {
   if (st.isFIFO()) return 'a named pipe (FIFO)'
   if (st.isSocket()) return 'a socket'

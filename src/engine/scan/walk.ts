@@ -11,6 +11,7 @@ import {
   NOT_A_FILE_CODE,
   notAFileReason,
   REPLACEMENT_CHAR,
+  unlistableFolderReason,
 } from './names.js'
 
 /** A photo file found on disk. */
@@ -79,11 +80,27 @@ const STAT_CHUNK = 256
  * Lists the photo files below the roots. Follows symbolic links to folders, but visits each real folder
  * once, so link loops cannot hang it. Skips hidden folders, OS junk and the library's own folder.
  */
-export async function walkRoots(roots: readonly string[], libraryDir: string): Promise<WalkResult> {
+export async function walkRoots(
+  roots: readonly string[],
+  libraryDir: string,
+  options: { foldersAsProblems?: 'below-roots' | 'all' } = {},
+): Promise<WalkResult> {
   const files: FoundFile[] = []
   const skippedDirs: WalkResult['skippedDirs'] = []
   const visited = new Set<string>()
   const libraryReal = await fs.realpath(libraryDir).catch(() => libraryDir)
+
+  /**
+   * A folder that cannot be listed is skipped, and (below the roots: a root that is gone is a different
+   * matter) recorded as a problem, so its photos are not left out silently.
+   */
+  async function skip(dir: string, root: string, error: unknown): Promise<void> {
+    skippedDirs.push({ path: dir, reason: await describeFsError(error, dir) })
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return // gone meanwhile
+    if (dir === root && options.foldersAsProblems !== 'all') return
+    files.push(problemFile(dir, root, 'unreadable', unlistableFolderReason(code)))
+  }
 
   async function visitDir(dir: string, root: string): Promise<void> {
     // Listing a folder is synchronous too, like the stats below: on a loaded machine each trip through the
@@ -92,8 +109,7 @@ export async function walkRoots(roots: readonly string[], libraryDir: string): P
     try {
       real = realpathSync.native(dir)
     } catch (error) {
-      skippedDirs.push({ path: dir, reason: await describeFsError(error, dir) })
-      return
+      return skip(dir, root, error)
     }
     if (visited.has(real) || isInside(real, libraryReal)) return
     visited.add(real)
@@ -101,8 +117,7 @@ export async function walkRoots(roots: readonly string[], libraryDir: string): P
     try {
       entries = readdirSync(dir, { withFileTypes: true })
     } catch (error) {
-      skippedDirs.push({ path: dir, reason: await describeFsError(error, dir) })
-      return
+      return skip(dir, root, error)
     }
     const subdirs: string[] = []
     const candidates: string[] = []
