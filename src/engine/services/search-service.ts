@@ -2,6 +2,7 @@ import path from 'node:path'
 import { decodeFeature } from '../head/feature-codec.js'
 import { clusterPhotos, type ClusterOptions, type PhotoGroup } from '../groups/cluster-photos.js'
 import { groupName } from '../groups/group-names.js'
+import { DEFAULT_MODEL } from '../library/settings.js'
 import type { LabelIndex } from '../labels/label-index.js'
 import { TAG_MIN_EVIDENCE, evidence } from '../labels/photo-labels.js'
 import { CLASSES } from '../labels/imagenet.js'
@@ -210,7 +211,9 @@ export class SearchService {
     if (parsed.terms.length === 0) return result
     if (!(await this.deps.labels.available()))
       throw new Error(
-        `The model pack ${model} gives no labels: search by words needs the built-in model (mobilenetv2-12-int8) or a pack with text search.`,
+        model === DEFAULT_MODEL
+          ? `The built-in model pack in this library was installed before labels existed: run \`tessera models download ${model}\` once (or download it again in Settings; photos are not indexed again), then search again.`
+          : `The model pack ${model} gives no labels: search by words needs the built-in model (${DEFAULT_MODEL}) or a pack with text search.`,
       )
     const rows = await this.deps.store.query(`status = 'ok'`, [
       'id',

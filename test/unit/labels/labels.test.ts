@@ -152,3 +152,37 @@ describe('ranking and labels', () => {
     expect(dateSpan(null, null)).toBeNull()
   })
 })
+
+describe('a pack without the classifier', () => {
+  it('gives no labeller (a default pack built before labels, a CLIP pack), rather than an error', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const { onnx } = await import('../../../src/engine/models/onnx-proto.js')
+    const { openLabeller } = await import('../../../src/engine/labels/photo-labels.js')
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tessera-labeller-'))
+    try {
+      await writeFile(
+        path.join(dir, 'visual.onnx'),
+        onnx.ModelProto.encode({ graph: { name: 'cut' } }).finish(),
+      )
+      const manifest = {
+        id: 'mobilenetv2-12-int8',
+        version: '12-int8.1',
+        visual: {
+          file: 'visual.onnx',
+          dim: 1280,
+          codec: { kind: 'uint8-affine', scale: 0.02, zeroPoint: 0 },
+        },
+      } as unknown as Parameters<typeof openLabeller>[1]
+      expect(await openLabeller(dir, manifest)).toBeNull()
+      const clip = {
+        ...manifest,
+        visual: { ...manifest.visual, codec: { kind: 'float32' } },
+      } as typeof manifest
+      expect(await openLabeller(dir, clip)).toBeNull()
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
