@@ -87,6 +87,10 @@ test('the scrubber travels to a year, the world map opens a place, the folder tr
   await viewScreenshot(page, 'places')
   await panel.getByTestId('grid-photo').first().dblclick()
   await expect(page.getByTestId('viewer')).toBeVisible()
+  // The viewer says where the photo was taken and where its date came from.
+  await expect(page.getByTestId('viewer-meta-place')).toHaveText('Paris, France')
+  await expect(page.getByTestId('viewer-meta-date')).toContainText('2012')
+  await expect(page.getByTestId('viewer-date-source')).toContainText('camera (EXIF)')
   // Opening a photo does not select it.
   await page.keyboard.press('Escape')
   await expect(page.getByTestId('viewer')).toBeHidden()

@@ -24,7 +24,10 @@ export function useAddFolders(onAdded: (added: string[]) => void = () => {}) {
     needsConfirm.value = null
     busy.value = true
     try {
-      const { added } = await client.call('roots.add', paths, confirm ? { confirm: true } : undefined)
+      // (No undefined argument: it would cross the wire as null.)
+      const { added } = await (confirm
+        ? client.call('roots.add', paths, { confirm: true })
+        : client.call('roots.add', paths))
       folder.value = ''
       onAdded(added)
       await refreshStatus()
