@@ -35,6 +35,7 @@ export function payloadBytes(value: unknown, cap = Number.MAX_SAFE_INTEGER): num
     else if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) total += 8
     else if (Array.isArray(v)) {
       total += 2 + v.length
+      if (total > cap) break
       for (const item of v) stack.push(item)
     } else if (ArrayBuffer.isView(v)) total += v.byteLength
     else if (typeof v === 'object') {
