@@ -16,7 +16,7 @@ describe('createEngine (the composition root)', () => {
     await expect(fs.stat(reader.layout.lock)).rejects.toThrow()
     expect(world.trash.recovered).toBe(0)
     const writer = await world.open()
-    expect(await fs.readFile(writer.layout.lock, 'utf8')).toBe(String(process.pid))
+    expect(JSON.parse(await fs.readFile(writer.layout.lock, 'utf8'))).toMatchObject({ pid: process.pid })
     expect(world.trash.recovered).toBe(1)
     expect((await reader.status()).library).toBe(writer.layout.dir)
   })
