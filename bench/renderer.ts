@@ -4,7 +4,10 @@
  *   the grid (the page's own clock, so the server's start-up is not counted, but loading the page, its
  *   scripts, the 100,000-photo timeline and the first thumbnails are);
  * - scrolling: frames per second while the grid scrolls continuously at about 3 screens a second for
- *   5 seconds, and the share of frames slower than 50 ms.
+ *   5 seconds, and the share of frames slower than 50 ms;
+ * - the timeline read (`library.timeline`: the store's timeline columns, sorted) on this library, whose
+ *   photos carry a date source and, for 40 % of them, a place, against the same rows without those columns
+ *   filled: what dates and places add to it (target ≤ 20 %).
  *
  * The library is synthetic (rows written straight into LanceDB, 240 distinct thumbnails shared by hash),
  * since indexing 100,000 real photos would take hours here; the server opens it without rescanning.
@@ -19,6 +22,7 @@ import { libraryLayout } from '../src/engine/library/paths.js'
 import { defaultSettings, saveSettings } from '../src/engine/library/settings.js'
 import { blankPhotoRow, PhotoStore, type PhotoRow } from '../src/engine/store/photo-store.js'
 import { ThumbnailCache } from '../src/engine/store/thumbnail-cache.js'
+import { LibraryCaches } from '../src/host/library-caches.js'
 
 const PHOTOS = Number(process.env.TESSERA_BENCH_RENDERER ?? 100_000)
 const CHROMIUM = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium'
@@ -76,7 +80,25 @@ const SCROLL_SCRIPT = `new Promise((resolve, reject) => {
   requestAnimationFrame(step)
 })`
 
-async function buildLibrary(dir: string): Promise<void> {
+/** Places given to 40 % of the synthetic photos, as the reverse geocoder names them. */
+const PLACES: Array<[string, string, number, number]> = [
+  ['Paris', 'France', 48.8566, 2.3522],
+  ['Tokyo', 'Japan', 35.6895, 139.6917],
+  ['New York City', 'United States', 40.7143, -74.006],
+  ['Sydney', 'Australia', -33.8679, 151.2073],
+  ['Rio de Janeiro', 'Brazil', -22.9064, -43.1822],
+  ['Zürich', 'Switzerland', 47.3667, 8.55],
+  ['Reykjavík', 'Iceland', 64.1355, -21.8954],
+  ['Cape Town', 'South Africa', -33.9258, 18.4232],
+]
+/** Date sources in a mixed library: camera photos, then named downloads and screenshots, then file times. */
+const DATE_SOURCES = ['exif', 'exif', 'exif', 'filename', 'filename', 'mtime', 'exif-other'] as const
+
+/**
+ * The synthetic library. `datesAndPlaces` fills the date source of every photo and the place of 40 % of
+ * them; without it those columns stay empty (a library from before dates and places), for comparison.
+ */
+async function buildLibrary(dir: string, { thumbnails = true, datesAndPlaces = true } = {}): Promise<void> {
   const layout = libraryLayout(dir)
   await fs.mkdir(layout.dir, { recursive: true })
   const root = path.join(dir, 'Photos')
@@ -85,6 +107,10 @@ async function buildLibrary(dir: string): Promise<void> {
   const thumbs = new ThumbnailCache(layout.thumbs)
   const hashes: string[] = []
   for (let i = 0; i < DISTINCT_THUMBS; i++) {
+    if (!thumbnails) {
+      hashes.push(createHash('sha256').update(`thumb-${i}`).digest('hex'))
+      continue
+    }
     const hash = createHash('sha256').update(`thumb-${i}`).digest('hex')
     const hue = (i * 47) % 360
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><defs><linearGradient id="g"><stop offset="0" stop-color="hsl(${hue},55%,45%)"/><stop offset="1" stop-color="hsl(${(hue + 60) % 360},55%,70%)"/></linearGradient></defs><rect width="320" height="240" fill="url(#g)"/><circle cx="${40 + (i % 9) * 30}" cy="120" r="${20 + (i % 5) * 10}" fill="hsl(${(hue + 180) % 360},50%,60%)"/></svg>`
@@ -98,6 +124,16 @@ async function buildLibrary(dir: string): Promise<void> {
     const rows: PhotoRow[] = []
     for (let i = offset; i < Math.min(PHOTOS, offset + 10_000); i++) {
       const taken = new Date(start + Math.floor((span * i) / PHOTOS))
+      const place = i % 5 < 2 ? PLACES[(i >> 3) % PLACES.length]! : null
+      const filled = datesAndPlaces
+        ? {
+            dateSource: DATE_SOURCES[i % DATE_SOURCES.length]!,
+            latitude: place ? place[2] + ((i % 97) - 48) * 1e-4 : null,
+            longitude: place ? place[3] + ((i % 89) - 44) * 1e-4 : null,
+            placeCity: place?.[0] ?? null,
+            placeCountry: place?.[1] ?? null,
+          }
+        : {}
       rows.push({
         ...blankPhotoRow({
           id: randomUUID(),
@@ -111,6 +147,7 @@ async function buildLibrary(dir: string): Promise<void> {
         width: 4000,
         height: 3000,
         takenAt: taken.toISOString(),
+        ...filled,
       })
     }
     await store.upsert(rows)
@@ -119,20 +156,67 @@ async function buildLibrary(dir: string): Promise<void> {
   store.close()
 }
 
-export async function benchRenderer(cacheDir: string, log: (m: string) => void): Promise<Json> {
-  const libraryDir = path.join(cacheDir, `renderer-${PHOTOS}`)
-  const marker = path.join(libraryDir, '.complete')
+async function cachedLibrary(
+  dir: string,
+  options: { thumbnails?: boolean; datesAndPlaces?: boolean },
+  log: (m: string) => void,
+): Promise<void> {
+  const marker = path.join(dir, '.complete')
   if (
-    !(await fs.access(marker).then(
+    await fs.access(marker).then(
       () => true,
       () => false,
-    ))
-  ) {
-    log(`renderer: building a ${PHOTOS}-photo library`)
-    await fs.rm(libraryDir, { recursive: true, force: true })
-    await buildLibrary(libraryDir)
-    await fs.writeFile(marker, '')
+    )
+  )
+    return
+  log(`renderer: building a ${PHOTOS}-photo library in ${dir}`)
+  await fs.rm(dir, { recursive: true, force: true })
+  await buildLibrary(dir, options)
+  await fs.writeFile(marker, '')
+}
+
+/** Median milliseconds of `library.timeline` (store read and sort, no cache) over 7 runs, after one warm-up. */
+async function timelineReadMs(dir: string): Promise<{ medianMs: number; runsMs: number[]; photos: number }> {
+  const store = await PhotoStore.open(libraryLayout(dir).db)
+  try {
+    const engine = { store, groups: () => Promise.reject(new Error('not measured')) }
+    const read = () =>
+      new LibraryCaches(engine as unknown as ConstructorParameters<typeof LibraryCaches>[0]).timeline()
+    const photos = (await read()).ids.length
+    const runsMs: number[] = []
+    for (let run = 0; run < 7; run++) {
+      const t0 = performance.now()
+      await read()
+      runsMs.push(Math.round((performance.now() - t0) * 10) / 10)
+    }
+    const sorted = [...runsMs].sort((a, b) => a - b)
+    return { medianMs: sorted[3]!, runsMs, photos }
+  } finally {
+    store.close()
   }
+}
+
+export async function benchRenderer(cacheDir: string, log: (m: string) => void): Promise<Json> {
+  // v2: photos carry date sources and places (issue 13).
+  const libraryDir = path.join(cacheDir, `renderer-v2-${PHOTOS}`)
+  const bareDir = path.join(cacheDir, `renderer-v2-bare-${PHOTOS}`)
+  await cachedLibrary(libraryDir, {}, log)
+  await cachedLibrary(bareDir, { thumbnails: false, datesAndPlaces: false }, log)
+  // Alternating, so that a change of machine load hits both alike.
+  const bare: number[] = []
+  const full: number[] = []
+  for (let round = 0; round < 3; round++) {
+    bare.push((await timelineReadMs(bareDir)).medianMs)
+    full.push((await timelineReadMs(libraryDir)).medianMs)
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!
+  const timelineRead = {
+    withoutDatesAndPlacesMs: { rounds: bare, median: median(bare) },
+    withDatesAndPlacesMs: { rounds: full, median: median(full) },
+    /** (with − without) / without: what the date and place columns add; target ≤ 0.2. */
+    added: Math.round(((median(full) - median(bare)) / median(bare)) * 1000) / 1000,
+  }
+  log(`renderer: timeline read ${JSON.stringify(timelineRead)}`)
   const server = await startServeProcess(libraryDir, { args: ['--no-scan'] })
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -168,6 +252,7 @@ export async function benchRenderer(cacheDir: string, log: (m: string) => void):
       browser: `${CHROMIUM} ${browser.version()} (software rendering, --disable-gpu)`,
       firstGridPaintMs: { runs: runs.map((r) => Math.round(r)), median: Math.round(sorted[1]!) },
       scrolling: fps,
+      timelineRead,
     }
   } finally {
     await browser.close()

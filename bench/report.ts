@@ -158,6 +158,17 @@ function rendererRows(f: Json): Row[] {
       measured: `**${scroll.fps} frames/s**, ${scroll.thumbnailsShown} of ${scroll.tilesOnScreen} tiles on screen with their thumbnail when scrolling stops`,
       target: 'smooth',
     })
+  const timeline = obj(f.timelineRead)
+  if (timeline) {
+    const withMs = obj(timeline.withDatesAndPlacesMs)
+    const withoutMs = obj(timeline.withoutDatesAndPlacesMs)
+    const added = Number(timeline.added) * 100
+    rows.push({
+      what: `interface, ${photos} photos: the timeline read (\`library.timeline\`), date sources and places stored vs not`,
+      measured: `**${added >= 0 ? '+' : '−'}${fixed(Math.abs(added), 0)} %** (median ${withMs?.median} ms with, ${withoutMs?.median} ms without)`,
+      target: '≤ +20 %',
+    })
+  }
   return rows
 }
 
