@@ -64,7 +64,7 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
     const featureExtractor = () => models.featureExtractor()
     const loadHead = headLoader(layout.heads)
 
-    const labels = new LabelIndex({ store, packsDir: layout.packs, settings })
+    const labels = new LabelIndex({ store, packsDir: layout.packs, settings, matmul })
 
     const library = new LibraryService({
       layout,

@@ -6,8 +6,8 @@
  * on any library at once.
  */
 import { openPack } from '../models/install.js'
-import type { SettingsPort } from '../ports.js'
-import { sqlString, type PhotoStore } from '../store/photo-store.js'
+import type { MatMul, SettingsPort } from '../ports.js'
+import { sqlString, type PhotoRow, type PhotoStore } from '../store/photo-store.js'
 import { decodeLabels, encodeLabels, openLabeller, type Labeller, type PhotoLabel } from './photo-labels.js'
 import { loadVocabulary, type Vocabulary } from './vocabulary.js'
 
@@ -15,6 +15,8 @@ export interface LabelIndexDeps {
   store: PhotoStore
   packsDir: string
   settings: SettingsPort
+  /** The engine's matrix-product session: photos are labelled a batch at a time through it. */
+  matmul: () => Promise<MatMul>
 }
 
 /** Rows labelled per commit when filling a library. */
@@ -54,7 +56,8 @@ export class LabelIndex {
     let done = 0
     const pending: Array<{ id: string; labels: string }> = []
     for await (const rows of this.deps.store.batches(this.missingFilter(labeller), ['id', 'feature'])) {
-      for (const r of rows) pending.push({ id: r.id, labels: encodeLabels(labeller.label(r.feature!)) })
+      const labels = await this.labelRows(labeller, rows)
+      rows.forEach((r, i) => pending.push({ id: r.id, labels: encodeLabels(labels[i]!) }))
       while (pending.length >= FILL_BATCH) {
         signal?.throwIfAborted()
         const part = pending.splice(0, FILL_BATCH)
@@ -79,11 +82,21 @@ export class LabelIndex {
       for await (const rows of this.deps.store.batches(`${this.missingFilter(labeller)} AND status = 'ok'`, [
         'id',
         'feature',
-      ]))
-        for (const r of rows) labels.set(r.id, labeller.label(r.feature!))
+      ])) {
+        const computed = await this.labelRows(labeller, rows)
+        rows.forEach((r, i) => labels.set(r.id, computed[i]!))
+      }
     }
     this.cache = { version, model, labels }
     return labels
+  }
+
+  private async labelRows(labeller: Labeller, rows: PhotoRow[]): Promise<PhotoLabel[][]> {
+    const mm = await this.deps.matmul()
+    return labeller.labelBatch(
+      rows.map((r) => r.feature!),
+      (a, n, k, b, m) => mm.run(a, n, k, b, m),
+    )
   }
 
   /** One photo's labels. */

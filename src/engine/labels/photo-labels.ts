@@ -12,11 +12,13 @@ import type { ModelManifest } from '../types.js'
 import {
   CLASS_COUNT,
   logits,
+  logitsBatch,
   NoClassifierError,
   readClassifier,
   softmax,
   topClasses,
   type ImageNetClassifier,
+  type MatMulRun,
 } from './classifier.js'
 import { CLASSES, classByWnid } from './imagenet.js'
 
@@ -66,6 +68,10 @@ export function evidence(labels: readonly PhotoLabel[], classes: ReadonlySet<num
   return sum
 }
 
+function keep(classLogits: Float32Array): PhotoLabel[] {
+  return topClasses(softmax(classLogits), LABELS_KEPT, LABEL_MIN_P).map(([cls, p]) => ({ cls, p }))
+}
+
 /** Labels photos from their stored uint8 features with a pack's classifier. */
 export class Labeller {
   constructor(
@@ -75,10 +81,12 @@ export class Labeller {
   ) {}
 
   label(code: Uint8Array): PhotoLabel[] {
-    return topClasses(softmax(logits(this.classifier, code)), LABELS_KEPT, LABEL_MIN_P).map(([cls, p]) => ({
-      cls,
-      p,
-    }))
+    return keep(logits(this.classifier, code))
+  }
+
+  /** Many photos at once, through a matrix product (the engine's MatMul session). */
+  async labelBatch(codes: readonly Uint8Array[], run: MatMulRun): Promise<PhotoLabel[][]> {
+    return (await logitsBatch(this.classifier, codes, run)).map(keep)
   }
 }
 

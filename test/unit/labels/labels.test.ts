@@ -186,3 +186,30 @@ describe('a pack without the classifier', () => {
     }
   })
 })
+
+describe('the classifier on stored codes', () => {
+  it('gives the same logits one by one in JS and in one matrix product', async () => {
+    const { logits, logitsBatch } = await import('../../../src/engine/labels/classifier.js')
+    // 3 inputs, 2 classes, weights input-major as in the graph.
+    const weights = Float32Array.from([0.5, -1, 2, 0.25, -0.5, 1])
+    const cls = {
+      inputDim: 3,
+      classes: 2,
+      weights,
+      bias: Float32Array.from([0.1, -0.2]),
+      input: { scale: 0.5, zeroPoint: 2 },
+    } as unknown as Parameters<typeof logits>[0]
+    const codes = [Uint8Array.from([2, 4, 6]), Uint8Array.from([0, 2, 9])]
+    const plain = (a: Float32Array, n: number, k: number, b: Float32Array, m: number) => {
+      const out = new Float32Array(n * m)
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < m; j++)
+          for (let t = 0; t < k; t++) out[i * m + j]! += a[i * k + t]! * b[t * m + j]!
+      return Promise.resolve(out)
+    }
+    const batch = await logitsBatch(cls, codes, plain)
+    // Code [2,4,6] → x = [0,2,4] · 0.5: class 0 = (0·0.5 + 2·2 + 4·(−0.5))·0.5 + 0.1 = 1.1.
+    expect(batch[0]![0]).toBeCloseTo(1.1)
+    codes.forEach((code, i) => expect(Array.from(batch[i]!)).toEqual(Array.from(logits(cls, code))))
+  })
+})
