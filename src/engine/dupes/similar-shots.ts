@@ -3,7 +3,9 @@
  * Looking alike is not enough: nine photos of the same dog taken on different days are not a burst. A pair of
  * photos is a similar shot only with capture evidence, one of:
  * - EXIF: both have an EXIF capture date, they are at most `burstSeconds` apart, from the same camera (make and
- *   model known on both and equal), and their embeddings agree at least `burstCos` (the frames show the scene);
+ *   model known on both and equal), and the frames show the scene: embeddings that agree at least `burstCos`,
+ *   or else the same framing proven by the pixels (below: in a small library the embedding space is narrow
+ *   and a subject walking into the frame moves the embedding a lot);
  * - files (when the two do not both have an EXIF date): the same folder, file modification times at most
  *   `fileSeconds` apart, and near-identical framing proven by the pixels: the pair verifier's geometric fit
  *   (verify-pair.ts) maps one onto the other with many keypoint inliers, about the same scale, almost no
@@ -31,7 +33,7 @@ export type ShotPhoto = Pick<
 export interface ShotRules {
   /** EXIF capture times at most this many seconds apart (same camera). */
   burstSeconds: number
-  /** Least embedding cosine of an EXIF burst pair. */
+  /** Least embedding cosine of an EXIF burst pair on the embeddings alone (below, the pixels are asked). */
   burstCos: number
   /** Without EXIF dates: file modification times at most this many seconds apart (same folder). */
   fileSeconds: number
@@ -137,8 +139,8 @@ export function captureEvidence(a: ShotPhoto, b: ShotPhoto, rules: ShotRules): S
 const FANOUT = 64
 
 /**
- * Every pair with capture evidence and agreeing embeddings (each pair once, i < j), by two sweeps in time
- * order: each camera's EXIF dates, and each folder's file times.
+ * Every pair with capture evidence (each pair once, i < j), by two sweeps in time order: each camera's EXIF
+ * dates, and each folder's file times (those only with embeddings agreeing at least `fileCos`).
  */
 export function shotCandidates(
   photos: readonly ShotPhoto[],
@@ -159,7 +161,7 @@ export function shotCandidates(
           const evidence = captureEvidence(photos[i]!, photos[j]!, rules)
           const cos = cosine(photos[i]!.embedding, photos[j]!.embedding)
           if (evidence === null || cos === null) continue
-          if (cos >= (evidence === 'exif' ? rules.burstCos : rules.fileCos)) out.push({ i, j, evidence, cos })
+          if (evidence === 'exif' || cos >= rules.fileCos) out.push({ i, j, evidence, cos })
         }
       }
     }
@@ -195,8 +197,9 @@ export interface ShotPair {
 }
 
 /**
- * The similar-shot pairs among `photos` (indices into it): the candidates with EXIF evidence, and those with
- * file evidence whose framing `frames` proves. Without `frames`, file evidence is never enough.
+ * The similar-shot pairs among `photos` (indices into it): the candidates with EXIF evidence whose embeddings
+ * agree at least `burstCos`, and the other candidates whose framing `frames` proves. Without `frames`, file
+ * evidence is never enough.
  * `skip(i, j)` drops a candidate before its pixels are asked (e.g. the two are already one near group).
  */
 export async function similarShotPairs(
@@ -210,11 +213,12 @@ export async function similarShotPairs(
   } = {},
 ): Promise<ShotPair[]> {
   const candidates = shotCandidates(photos, rules).filter((c) => !opts.skip?.(c.i, c.j))
-  const out: ShotPair[] = candidates.filter((c) => c.evidence === 'exif')
+  const sure = (c: ShotPair) => c.evidence === 'exif' && c.cos >= rules.burstCos
+  const out: ShotPair[] = candidates.filter(sure)
   const frames = opts.frames
   if (!frames) return out
   // Photo by photo, so that a verifier's cache of decoded photos serves each photo's pairs in turn.
-  const pending = candidates.filter((c) => c.evidence === 'files').sort((x, y) => x.i - y.i || x.j - y.j)
+  const pending = candidates.filter((c) => !sure(c)).sort((x, y) => x.i - y.i || x.j - y.j)
   const width = Math.max(1, opts.concurrency ?? 4)
   for (let start = 0; start < pending.length; start += width) {
     opts.signal?.throwIfAborted()

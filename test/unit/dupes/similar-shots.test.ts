@@ -180,6 +180,31 @@ describe('similar-shot pairs', () => {
     expect(asked).toEqual([])
   })
 
+  it('asks the pixels about an EXIF burst whose embeddings disagree (a subject walked in)', async () => {
+    const random = rng(14)
+    const frames3 = burst({ exif: true })
+    const photos = frames3.map((p, i) =>
+      i === 2 ? { ...p, embedding: atCosine(frames3[0]!.embedding!, 0.3, random) } : p,
+    )
+    const refused = frames([])
+    expect(
+      (await similarShotPairs(photos, normal, { frames: refused.check })).map((p) => [p.i, p.j]),
+    ).toEqual([[0, 1]])
+    expect(refused.asked.sort()).toEqual(['shot0|shot2', 'shot1|shot2'])
+    const proven = frames([
+      ['shot0', 'shot2'],
+      ['shot1', 'shot2'],
+    ])
+    const pairs = await similarShotPairs(photos, normal, { frames: proven.check })
+    expect(pairs.map((p) => [p.i, p.j, p.evidence]).sort()).toEqual([
+      [0, 1, 'exif'],
+      [0, 2, 'exif'],
+      [1, 2, 'exif'],
+    ])
+    // Without the pixels, the embeddings alone decide.
+    expect((await similarShotPairs(photos, normal)).map((p) => [p.i, p.j])).toEqual([[0, 1]])
+  })
+
   it('finds the frames of a burst without EXIF when the pixels prove the framing, never without them', async () => {
     const photos = burst({ exif: false })
     const { check, asked } = frames([
