@@ -3,6 +3,7 @@
  * engine parts it needs when it runs, so `tessera --help` answers without loading ONNX, LanceDB or sharp.
  * Built into out/cli by scripts/build-cli.mjs; bin/tessera.js runs that build.
  */
+import path from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import type { Engine, EngineConfig, IndexSummary } from '../engine/engine.js'
 import type { SearchFilters, SearchHit } from '../engine/search/photo-search.js'
@@ -819,12 +820,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     })
   models
     .command('import')
-    .description('install a custom pack from a folder holding manifest.json and its files (sha256-checked)')
+    .description(
+      "install a custom pack from a folder holding manifest.json and its files (sha256-checked), or a CLIP export in Immich's layout (visual/, textual/, config.json)",
+    )
     .argument('<folder>')
     .option('--use', 'make it the library model (photos are re-embedded by the next index run)')
     .action(async (folder: string, opts: { use?: boolean }) => {
       await withEngine(g(), {}, async (engine) => {
-        const id = await engine.importModel(folder)
+        const id = await engine.importModel(path.resolve(folder))
         if (opts.use) await engine.useModel(id)
         print(g().json, { id, active: engine.settings.model === id }, () =>
           opts.use

@@ -22,6 +22,9 @@ export interface CustomPack {
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
 export async function importPackFolder(folder: string, packsDir: string): Promise<CustomPack> {
+  // The same rule as for photo folders: a relative path would resolve against the server's working folder.
+  if (!path.isAbsolute(folder))
+    throw new Error(`"${folder}" is not an absolute path: give the full path of the pack folder.`)
   const given = path.resolve(folder)
   const st = await stat(given).catch(() => null)
   if (!st?.isDirectory())

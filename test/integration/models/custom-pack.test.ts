@@ -65,6 +65,10 @@ describe('custom model packs', () => {
 
     await expect(engine.importModel(photos)).rejects.toThrow(/manifest/)
     await expect(engine.importModel(path.join(dir, 'nowhere'))).rejects.toThrow(/not a folder/)
+    // A relative path would resolve against the host's working folder: refused whatever it names.
+    await expect(engine.importModel(path.relative(process.cwd(), custom))).rejects.toThrow(
+      /not an absolute path/,
+    )
     const ids = (await engine.listModels()).map((p) => p.id)
     expect(ids).not.toContain('broken-pack')
     expect((await fs.readdir(engine.layout.packs)).filter((f) => f.startsWith('.import-'))).toEqual([])

@@ -1,4 +1,5 @@
 import type { Args, EngineEvent, MediaKind, MethodName, Results } from '../../../shared/contract'
+import { CallPacer } from './call-pacer'
 import { IpcTransport, preloadApi } from './ipc-transport'
 import type { Transport } from './transport'
 import { WebSocketTransport } from './ws-transport'
@@ -10,10 +11,13 @@ export { EngineError } from './transport'
  * Arguments are validated again by the host; here the types keep the interface honest.
  */
 export class EngineClient {
-  constructor(readonly transport: Transport) {}
+  constructor(
+    readonly transport: Transport,
+    private readonly pacer = new CallPacer(),
+  ) {}
 
   call<M extends MethodName>(method: M, ...args: Args<M>): Promise<Results[M]> {
-    return this.transport.request(method, args) as Promise<Results[M]>
+    return this.pacer.run(() => this.transport.request(method, args)) as Promise<Results[M]>
   }
 
   on(listener: (event: EngineEvent) => void): () => void {
