@@ -203,6 +203,9 @@ export async function benchIndexing(cache: string, log: Log): Promise<Json> {
       provider: summary.provider,
     })
   }
+  // Where the CPU goes per photo on top of the floor: each stage of the indexer's per-photo work alone.
+  log('per-photo CPU of each indexing stage (40 photos, one at a time)')
+  const stages = await phase('stages.ts', [list, '40', '2'])
   // The floor is the best layout, by its total throughput over the rounds.
   const byLayout = new Map<string, Json[]>()
   for (const f of floorRuns) {
@@ -241,6 +244,7 @@ export async function benchIndexing(cache: string, log: Log): Promise<Json> {
       layouts,
     },
     index,
+    stages,
     runs: { decodeOnly: decodeRuns, floor: floorRuns, index: indexRuns },
     ratio,
     cpuRatio,

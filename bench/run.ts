@@ -9,6 +9,7 @@
  * - indexing: on the same 12 MP camera JPEGs in the same run, decode only, decode + embed (the floor) and
  *   `tessera index` (a fresh library, start-up included); their ratio and peak RSS.
  * - rescan: `tessera index` on an unchanged library of 100,000 files, start-up included.
+ * - copies: `tessera index` on 20,000 hard links to 5 camera JPEGs (5 decoded, the rest stored as copies).
  * - eval: `tessera eval --train-split 0.5` on seed-5class and flowers17-40 (retrieval mP@5, personalisation).
  * - similarity: similar-photo query p50/p95 at 100,000 and 1,000,000 vectors, exactness, memory.
  * - dupes: duplicate detection over 100,000 photos.
@@ -28,6 +29,7 @@ import { fileURLToPath } from 'node:url'
 import { benchCli, benchEval, benchIndexing, benchRescan, phase } from './cli.js'
 import { benchSimilarity } from './similarity.js'
 import { benchDupes } from './dupes.js'
+import { benchCopies } from './copies.js'
 import { benchTraining } from './training.js'
 import {
   RESULTS_DIR,
@@ -56,6 +58,7 @@ const SECTIONS: Record<string, () => Promise<Json>> = {
   startup: () => benchCli(CACHE, log),
   indexing: () => benchIndexing(CACHE, log),
   rescan: () => benchRescan(CACHE, log),
+  copies: () => benchCopies(CACHE, log),
   eval: () => benchEval(log),
   similarity: benchSimilarity,
   dupes: benchDupes,

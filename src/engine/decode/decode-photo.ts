@@ -42,7 +42,8 @@ function rawInput(inter: Intermediate): SharpOptions {
   return { raw: { width: inter.width, height: inter.height, channels: 3 } }
 }
 
-async function encodeThumbnail(inter: Intermediate): Promise<Buffer> {
+/** The WebP thumbnail (long side 320 px) of the intermediate. */
+export async function encodeThumbnail(inter: Intermediate): Promise<Buffer> {
   const size = thumbnailSize(inter.fullWidth, inter.fullHeight)
   let pipeline = sharp(inter.rgb, rawInput(inter))
   if (size.width !== inter.width || size.height !== inter.height)
@@ -51,7 +52,7 @@ async function encodeThumbnail(inter: Intermediate): Promise<Buffer> {
 }
 
 /** Short side to inputSize, then the centred square. */
-async function modelInputFrom(inter: Intermediate, inputSize: number): Promise<Uint8Array> {
+export async function modelInputFrom(inter: Intermediate, inputSize: number): Promise<Uint8Array> {
   if (Math.min(inter.width, inter.height) === inputSize) return centreCrop(inter, inputSize) // wide pictures
   // sharp's SIMD resize costs less than a JS one, even counting the trip through its thread pool.
   const data = await sharp(inter.rgb, rawInput(inter))
