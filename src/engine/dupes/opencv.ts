@@ -18,7 +18,7 @@ interface CvPoint {
 }
 interface CvKeyPointVector {
   size(): number
-  get(i: number): { pt: CvPoint }
+  get(i: number): { pt: CvPoint; response: number }
   delete(): void
 }
 interface CvDMatch {
