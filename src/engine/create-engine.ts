@@ -107,7 +107,13 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
       trash: adapters.trash({ libraryDir: layout.dir, now: () => clock.now() }),
       photoSearch,
       syncPaths: (paths) => library.syncPaths(paths),
-      verifier: () => adapters.pairVerifier((p) => adapters.decoder.read(p)),
+      // The verifier reads each photo's thumbnail (made at indexing), not the whole file.
+      verifier: (options) =>
+        adapters.pairVerifier(
+          (p) => adapters.decoder.read(p),
+          (hash) => fs.readFile(thumbnails.pathFor(hash)).catch(() => null),
+          options,
+        ),
     })
     const albums = new AlbumsService({
       store,

@@ -100,7 +100,13 @@ export interface SettingsPort {
  * Proves (or refuses) that two photos are the same picture, one an edit of the other, from their pixels:
  * a pair is a near-duplicate only with this evidence. One verifier per duplicates run (it caches).
  */
-export type PairVerifierFactory = (read: (path: string) => Promise<Buffer>) => Promise<VerifyFn>
+export type PairVerifierFactory = (
+  read: (path: string) => Promise<Buffer>,
+  /** The library's 320 px thumbnail of a content hash (null when missing): read instead of the file. */
+  thumbnail?: (hash: string) => Promise<Buffer | null>,
+  /** mirror: also accept a left-right mirror of the picture (only when the user asks). */
+  options?: { mirror?: boolean },
+) => Promise<VerifyFn>
 
 export interface EngineAdapters {
   store: StoreFactory

@@ -48,8 +48,12 @@ export function nodeAdapters(env: EnvRecord = process.env): EngineAdapters {
     trash: ({ libraryDir, now }) =>
       new TrashJournal({ libraryDir, trashDir: environment.trashDir, env: snapshot, now }),
     // OpenCV (WASM) is loaded on the first verification only.
-    pairVerifier: async (readFile) =>
-      (await import('../dupes/verify-pair.js')).createPairVerifier({ readFile }),
+    pairVerifier: async (readFile, thumbnail, options) =>
+      (await import('../dupes/verify-pair.js')).createPairVerifier({
+        readFile,
+        mirror: options?.mirror ?? false,
+        readThumbnail: thumbnail ? (p) => (p.hash ? thumbnail(p.hash) : Promise.resolve(null)) : undefined,
+      }),
     clock: systemClock,
     env: environment,
   }
