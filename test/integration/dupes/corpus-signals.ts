@@ -24,8 +24,11 @@ export const MODEL_MIRROR =
 const HEAD_DIMS = 64
 const BATCH = 16
 
-/** Decodes and embeds every file; ids are the paths. */
-export async function corpusSignals(files: string[]): Promise<DupePhoto[]> {
+/**
+ * Decodes and embeds every file; ids are the paths. With `thumbnails`, each file's 320 px WebP thumbnail (the
+ * one the library keeps, which the pair verifier reads) is put there under its path.
+ */
+export async function corpusSignals(files: string[], thumbnails?: Map<string, Buffer>): Promise<DupePhoto[]> {
   const packsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-dupes-pack-'))
   const mm = await MatMul.create()
   let embedder: ImageEmbedder | undefined
@@ -47,6 +50,7 @@ export async function corpusSignals(files: string[]): Promise<DupePhoto[]> {
       )
       const codes = await embedder.embed(decoded.map((x) => x.d.modelInput))
       decoded.forEach(({ file, bytes, d }, i) => {
+        thumbnails?.set(file, d.thumbnail)
         decodeFeature(codes[i]!, embedder!.codec, features, (start + i) * dim)
         photos.push({
           id: file,

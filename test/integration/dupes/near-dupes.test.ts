@@ -26,7 +26,9 @@ import { pairRecall, scoreGroups, scoreTable, type CorpusScore } from './metrics
 
 /**
  * Recall floors at the normal level, with near pairs proven by the pixel verifier (issue 10: ≥ 0.95 for every
- * edit; before the verifier, crop80 was 0.68). See the printed table for the measured values.
+ * edit; before the verifier, crop80 was 0.68). This corpus (seed-5class sources and distinct photos only) is
+ * the one the thresholds are tuned on; held-out-flowers.test.ts checks them on flowers17-40. Measured at
+ * normal (2026-12-06): every edit 1.00 in groups (40/40), precision 1.000, no distinct photo or burst grouped.
  */
 const RECALL_FLOOR: Record<NearTransform | 'exact-copy', number> = {
   'exact-copy': 1,
@@ -43,14 +45,23 @@ const RECALL_FLOOR: Record<NearTransform | 'exact-copy', number> = {
   crop80: 0.95,
 }
 const PRECISION_FLOOR = 1
-/** Floors for each copy judged against its original alone (verified): 0.95 for every edit. */
+/**
+ * Floors for each copy judged against its original alone (verified): 0.95 for every edit. Measured: 1.00 for
+ * every edit but brightness, 0.975 (39/40): the +25 % brightening clips a white T-shirt on white
+ * (Garment g11) away, so that neither its hashes (33 bits off) nor its embedding (cos 0.45) propose the pair,
+ * though the pixels prove it when asked.
+ */
 const PAIR_RECALL_FLOOR: Partial<Record<NearTransform, number>> = {}
 
 let dir: string
 let entries: CorpusEntry[]
 let photos: DupePhoto[]
+/** Each file's 320 px thumbnail, as the library keeps it: what the verifier reads. */
+const thumbnails = new Map<string, Buffer>()
 /** The pixel-level proof of near pairs, as the engine runs it (one verifier, its caches, for the file). */
-const verify = createPairVerifier()
+const verify = createPairVerifier({
+  readThumbnail: (p) => Promise.resolve(thumbnails.get(p.path) ?? null),
+})
 const results = new Map<DupeLevel, { groups: DupeGroup[]; score: CorpusScore }>()
 /** Each copy with its original alone, a library of two photos, verified: the share found near, per edit. */
 const verifiedPairs = new Map<NearTransform, number>()
@@ -78,8 +89,12 @@ async function verifiedPairRecall(level: DupeLevel): Promise<Map<NearTransform, 
 
 beforeAll(async () => {
   dir = await tempDir('near-dupes')
-  entries = await makeNearDupeCorpus(dir, { sourcesPerClass: 8, distinctPerClass: 6, otherPerClass: 4 })
-  photos = await corpusSignals(entries.map((e) => e.path))
+  // Seed photos only: flowers17-40 is the held-out set (held-out-flowers.test.ts).
+  entries = await makeNearDupeCorpus(dir, { sourcesPerClass: 8, distinctPerClass: 6, otherPerClass: 0 })
+  photos = await corpusSignals(
+    entries.map((e) => e.path),
+    thumbnails,
+  )
   for (const level of ['strict', 'normal', 'loose'] as const) {
     const groups = await findDuplicates(photos, {
       level,
@@ -117,7 +132,7 @@ describe('the generated corpus', () => {
     for (const t of Object.keys(RECALL_FLOOR)) expect(count(t), t).toBe(sources)
     expect(count('burst-a')).toBe(sources)
     expect(count('burst-b')).toBe(sources)
-    expect(count('distinct')).toBeGreaterThanOrEqual(90)
+    expect(count('distinct')).toBe(30)
   })
 
   it('was decoded and embedded by the product (hashes, EXIF, unit 64-d embeddings)', () => {
