@@ -5,7 +5,10 @@
  * another nor a pair of test/fixtures/flowers17-40-duplicates.json, the set's own duplicates, found by eye),
  * and recall ≥ 0.95 for every edit at normal.
  *
- * Measured (2026-12-06, 34 sources, 2 per class): see the table the test prints and RECALL_FLOOR below.
+ * Measured (2026-12-06, 612 photos: 34 sources, 2 per class, with their edits and bursts, 102 distinct): at
+ * strict and at normal every edit 34/34 (1.000), 0 distinct photos and 0 burst frames grouped, 1 fixture
+ * pair grouped (allowed). The first run, with the thresholds as tuned on seed-5class, passed: nothing was
+ * changed after looking at this set.
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -32,7 +35,7 @@ const FLOWERS = path.join(DATASETS_DIR, 'flowers17-40')
 
 /**
  * Recall floor per edit at normal: 0.95 for every edit, none documented as hard. With 34 copies of each edit,
- * 0.95 allows one miss (33/34 = 0.97).
+ * 0.95 allows one miss (33/34 = 0.97); measured 34/34 for every edit (a margin of two copies).
  */
 const RECALL_FLOOR = 0.95
 
