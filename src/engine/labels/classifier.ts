@@ -8,7 +8,9 @@
  * dequantized weights (finer than the graph's uint8 logits, which can saturate); `exact: true` reproduces
  * onnxruntime's two uint8 requantizations, to check this code against the graph (test/integration).
  */
-import { onnx, type OnnxTypes } from '../models/onnx-proto.js'
+// Types only: the protobuf classes load when a classifier is read, not with every module that labels
+// (`tessera status` and --help never read one).
+import type { OnnxTypes } from '../models/onnx-proto.js'
 
 /** Initializer names in the zoo model (and in the pack's visual.onnx, which keeps the classifier). */
 const NAMES = {
@@ -64,7 +66,8 @@ function bytes(t: OnnxTypes.ITensorProto): Uint8Array {
 }
 
 /** Reads the classifier from a serialised MobileNetV2 int8 model (the zoo file or the pack's visual.onnx). */
-export function readClassifier(model: Uint8Array): ImageNetClassifier {
+export async function readClassifier(model: Uint8Array): Promise<ImageNetClassifier> {
+  const { onnx } = await import('../models/onnx-proto.js')
   const graph = onnx.ModelProto.decode(model).graph
   const init = new Map((graph?.initializer ?? []).map((t) => [t.name ?? '', t]))
   const get = (name: string): OnnxTypes.ITensorProto => {

@@ -98,7 +98,7 @@ export class Labeller {
 export async function openLabeller(dir: string, manifest: ModelManifest): Promise<Labeller | null> {
   if (manifest.visual.codec.kind !== 'uint8-affine') return null
   try {
-    const classifier = readClassifier(await readFile(path.join(dir, manifest.visual.file)))
+    const classifier = await readClassifier(await readFile(path.join(dir, manifest.visual.file)))
     if (classifier.classes !== CLASS_COUNT || classifier.inputDim !== manifest.visual.dim) return null
     return new Labeller(classifier, `${manifest.id}@${manifest.version}`)
   } catch (error) {

@@ -87,7 +87,7 @@ describe('search by words with the built-in model', () => {
       // same pixels, equals the JS classifier on the `feature` output (exact mode: the graph's own uint8
       // requantization), on a few photos of each class.
       const model = await fs.readFile(path.join(library, 'packs', 'mobilenetv2-12-int8', 'visual.onnx'))
-      const classifier = readClassifier(model)
+      const classifier = await readClassifier(model)
       const session = await ort.InferenceSession.create(model)
       expect(session.outputNames).toEqual(['feature', 'logits'])
       const zoo = buildMobileNetFeatureModel(
