@@ -3,10 +3,10 @@
  * --library L --level strict|normal` lists only true duplicates (test/fixtures/flowers17-40-duplicates.json,
  * found by eye), and `--similar` lists no group of distinct photos. The real CLI, in child processes.
  *
- * Measured (2026-12-06): strict and normal list the same 4 near pairs, all in the fixture (Fritillary
- * 0646/0679, LilyValley 0188/0196, Snowdrop 0090/0100, Tigerlily 0484/0498); the fixture's heavy crops
- * (about 49 to 62 % of the area) and the stretched copy are not found (a crop must keep 60 % of the picture,
- * a copy keep its shape).
+ * Measured (2026-12-06): strict and normal list the same 5 near pairs, all in the fixture (Bluebell
+ * 0243/0244, Fritillary 0646/0679, LilyValley 0188/0196, Snowdrop 0090/0100, Tigerlily 0484/0498), and no
+ * similar shots; the fixture's three heavy crops (about 49 to 62 % of the area) are not found (a crop must
+ * keep 60 % of the picture). 140 s on a loaded 2-core machine, about 40 s of CPU, most of it the indexing.
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -69,7 +69,7 @@ describe('tessera dupes on flowers17-40', () => {
     const groups = listed.get(run)!.filter((g) => g.kind !== 'similar')
     expect(groups.flatMap(strangers)).toEqual([])
     // The set's plain copies (a resize, small crops) are found.
-    expect(groups.length).toBeGreaterThanOrEqual(3) // measured 4
+    expect(groups.length).toBeGreaterThanOrEqual(4) // measured 5
   })
 
   it('lists no group of distinct photos as similar shots', () => {
