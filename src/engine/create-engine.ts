@@ -82,6 +82,8 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
       settleTrash: readOnly ? undefined : (): Promise<void> => duplicates.settle(),
       // After each run: labels for photos that have features but none yet (new, or from before labels).
       fillLabels: readOnly ? undefined : (signal) => labels.fillMissing(signal),
+      // During a run: each embedded batch is labelled at once, so the fill after it has nothing left to do.
+      labelFeatures: readOnly ? undefined : (model, features) => labels.encodedFor(model, features),
     })
     const search = new SearchService({
       store,

@@ -49,6 +49,11 @@ export interface IndexerDeps {
   /** Opened only when something needs embedding (or to install a missing pack); a reason when it cannot be. */
   extractor: () => Promise<ExtractorResult>
   heads: HeadManager
+  /**
+   * Labels (stored form) for a batch of features of `model` as it is embedded, or null (no classifier):
+   * labelled here, the run leaves nothing for the label fill after it. Optional; a failure leaves them null.
+   */
+  labelFeatures?: (model: string, features: readonly Uint8Array[]) => Promise<string[] | null>
   onProgress?: (event: ProgressEvent) => void
   signal?: AbortSignal
 }
@@ -408,19 +413,33 @@ export class Indexer {
       }
     }
 
+    // Labels of each batch are computed on this thread (a small matrix product) while the next batch is
+    // embedded in the inference worker; the run waits for them at its end.
+    const labelling: Array<Promise<void>> = []
+    const labelFeatures = this.deps.labelFeatures
     const embedLoop = async (ex: FeatureExtractor) => {
       for (;;) {
         const batch = await toEmbed.take(EMBED_BATCH)
         if (batch.length === 0) return
         const features = await ex.embed(batch.map((b) => b.input))
-        batch.forEach((b, i) => {
-          b.row.feature = features[i]!
-          b.row.featureModel = ex.model
-          pendingRows.push(b.row)
-          b.settle({ row: b.row })
-          done++
-          progress(b.row.path)
-        })
+        const store = (labels: string[] | null) => {
+          batch.forEach((b, i) => {
+            b.row.feature = features[i]!
+            b.row.featureModel = ex.model
+            if (labels) b.row.labels = labels[i] ?? null
+            pendingRows.push(b.row)
+            b.settle({ row: b.row })
+            done++
+            progress(b.row.path)
+          })
+        }
+        if (!labelFeatures) store(null)
+        else
+          labelling.push(
+            labelFeatures(ex.model, features)
+              .catch(() => null)
+              .then(store),
+          )
         await commit(false)
       }
     }
@@ -444,6 +463,7 @@ export class Indexer {
       toEmbed.close()
       try {
         await embedding
+        await Promise.all(labelling)
       } finally {
         // Every decode has ended one way or another: copies still waiting have nothing more to wait for.
         for (const settle of settlers) settle(null)

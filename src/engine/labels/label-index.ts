@@ -69,6 +69,19 @@ export class LabelIndex {
     return done + pending.length
   }
 
+  /**
+   * Stored labels (encoded) for features of `model` just computed: the indexer labels each batch as it is
+   * embedded, so a run leaves nothing for `fillMissing`. Null when the active pack has no classifier or is
+   * another model (`fillMissing` then does what it can after the run, as before).
+   */
+  async encodedFor(model: string, features: readonly Uint8Array[]): Promise<string[] | null> {
+    const labeller = await this.labeller()
+    if (!labeller || labeller.model !== model) return null
+    const mm = await this.deps.matmul()
+    const labels = await labeller.labelBatch(features, (a, n, k, b, m) => mm.run(a, n, k, b, m))
+    return labels.map(encodeLabels)
+  }
+
   /** Every shown photo's labels (stored, or computed now from its feature), by id. */
   async all(): Promise<Map<string, PhotoLabel[]>> {
     const version = await this.deps.store.version()

@@ -72,6 +72,8 @@ export interface LibraryServiceDeps {
   settleTrash?: () => Promise<void>
   /** Labels the photos that have features but no labels yet (labels/label-index.ts); absent when read-only. */
   fillLabels?: (signal?: AbortSignal) => Promise<number>
+  /** Labels for features as the indexer embeds them (labels/label-index.ts `encodedFor`); absent when read-only. */
+  labelFeatures?: (model: string, features: readonly Uint8Array[]) => Promise<string[] | null>
 }
 
 /** The library's folders and what is in them: roots, indexing, watching, status and problems. */
@@ -149,6 +151,7 @@ export class LibraryService {
       installedModel: async () => (await this.deps.installedPack())?.model ?? null,
       extractor: () => this.deps.featureExtractor(),
       heads: this.deps.heads,
+      labelFeatures: this.deps.labelFeatures,
       onProgress: this.deps.onProgress,
       signal,
     })
