@@ -34,8 +34,8 @@ describe('thousands of albums', () => {
       )
     log.push(`20,000 memberships in 2,000 adds: ${seconds(t)} s`)
     // About 1 ms per fsynced change on an SSD (measured 9.4 s for both loops on this 2-core machine while
-    // the rest of the suite ran); generous for loaded CI machines and slow disks.
-    expect(performance.now() - start).toBeLessThan(60_000)
+    // the rest of the suite ran): logged, not asserted (a timed assertion fails on a slow disk, not a bug).
+    log.push(`both loops: ${seconds(start)} s`)
 
     t = performance.now()
     const list = await store.list()

@@ -102,11 +102,8 @@ describe('bad inputs', () => {
     const file = await readPhotoFile(path.join(dir, 'bomb.png'))
     expect(file.length).toBeLessThan(2000)
     const before = process.memoryUsage().rss
-    const started = performance.now()
     await expect(decodePhoto(file, { inputSize: S })).rejects.toMatchObject({ code: 'too-large' })
-    // Refused from its header in milliseconds; decoding its 900 MP would take seconds and gigabytes (the
-    // memory check below is the exact one, this bound only has to survive a loaded machine).
-    expect(performance.now() - started).toBeLessThan(5000)
+    // Refused from its header: decoding its 900 MP would take gigabytes.
     expect(process.memoryUsage().rss - before).toBeLessThan(100 * 2 ** 20)
   })
 

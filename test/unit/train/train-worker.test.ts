@@ -41,13 +41,13 @@ describe('trainHeadInWorker', () => {
   })
 
   it('keeps this thread free while it trains', async () => {
+    // Training in this thread would hold it for the whole run (no timer could fire); in the worker the
+    // timer keeps firing. Counted, not timed: any number of ticks above a couple shows the thread was free.
     let ticks = 0
-    const timer = setInterval(() => ticks++, 5)
-    const started = performance.now()
+    const timer = setInterval(() => ticks++, 1)
     await trainHeadInWorker(data(2000, 64, 10), { epochs: 15 })
     clearInterval(timer)
-    const elapsed = performance.now() - started
-    expect(ticks).toBeGreaterThan(elapsed / 5 / 4) // the timer kept firing (loosely: shared CI machines)
+    expect(ticks).toBeGreaterThan(2)
   })
 
   it('moves the features instead of copying them when asked', async () => {
