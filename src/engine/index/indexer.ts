@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { ExtractorResult, FeatureExtractor, PhotoDecoder, ProgressEvent } from '../ports.js'
 import type { IndexState, PhotoRow } from '../store/photo-store.js'
@@ -81,6 +82,20 @@ function errorInfo(error: unknown): { code: string; reason: string } {
  */
 function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
+}
+
+/**
+ * Identifies a file with more than one hard link by its inode and, like a rescan, its size and time; null for
+ * a file with one link (nothing else can share its bytes) or one that cannot be examined (the read then says
+ * why). A `stat` is a small fraction of reading and hashing a photo.
+ */
+async function linkKey(file: string): Promise<string | null> {
+  try {
+    const s = await stat(file, { bigint: true })
+    return s.nlink > 1n && s.isFile() ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}` : null
+  } catch {
+    return null
+  }
 }
 
 function emptyRow(id: string, file: FoundFile): PhotoRow {
@@ -290,6 +305,8 @@ export class Indexer {
       return committing
     }
 
+    // (device, inode, size, mtime) of the hard-linked files read in this run → their content hash.
+    const hashByLink = new Map<string, string>()
     const toEmbed = new BoundedQueue<{ row: PhotoRow; input: Uint8Array; settle: (o: Outcome) => void }>(
       EMBED_BATCH * 4,
     )
@@ -313,16 +330,42 @@ export class Indexer {
         report.failed.push({ path: file.path, reason: file.statError })
         return finish()
       }
-      let bytes: Buffer
-      try {
-        bytes = await this.deps.decoder.read(file.path)
-      } catch (error) {
+      const unreadable = (error: unknown) => {
         const { reason } = errorInfo(error)
         pendingRows.push(failedRow(id, file, null, 'unreadable', reason))
         report.failed.push({ path: file.path, reason })
-        return finish()
+        finish()
       }
-      const hash = sha256Hex(bytes)
+      // A copy of a file this run is decoding does not hold this worker: it is stored by a continuation.
+      const waitForFirst = (first: Promise<Outcome>, hash: string) => {
+        copyWaits.push(
+          first.then((outcome) => {
+            if (outcome === null) return // the run stopped before the first one was done
+            if ('row' in outcome) {
+              pendingRows.push(copyRow(outcome.row, id, file))
+              report.copies++
+            } else {
+              // The same bytes fail the same way.
+              pendingRows.push(failedRow(id, file, hash, outcome.code, outcome.reason))
+              report.failed.push({ path: file.path, reason: outcome.reason })
+            }
+            finish()
+          }),
+        )
+      }
+      // A hard link to a file read in this run holds the same bytes: its hash is known without reading it.
+      const link = await linkKey(file.path)
+      let bytes: Buffer | undefined
+      let hash = link === null ? undefined : hashByLink.get(link)
+      if (hash === undefined) {
+        try {
+          bytes = await this.deps.decoder.read(file.path)
+        } catch (error) {
+          return unreadable(error)
+        }
+        hash = sha256Hex(bytes)
+        if (link !== null) hashByLink.set(link, hash)
+      }
 
       // Same content as before (only touched): keep everything, note the new size/mtime.
       if (job.row) await settled
@@ -361,23 +404,17 @@ export class Indexer {
         }
         // A copy of a file this run is decoding: stored once that one is done, with its results.
         const first = inFlight.get(hash)
-        if (first) {
-          copyWaits.push(
-            first.then((outcome) => {
-              if (outcome === null) return // the run stopped before the first one was done
-              if ('row' in outcome) {
-                pendingRows.push(copyRow(outcome.row, id, file))
-                report.copies++
-              } else {
-                // The same bytes fail the same way.
-                pendingRows.push(failedRow(id, file, hash, outcome.code, outcome.reason))
-                report.failed.push({ path: file.path, reason: outcome.reason })
-              }
-              finish()
-            }),
-          )
-          return
+        if (first) return waitForFirst(first, hash)
+      }
+      if (bytes === undefined) {
+        // Known by its link, yet to be decoded (its twin was moved or is of another model): read it now.
+        try {
+          bytes = await this.deps.decoder.read(file.path)
+        } catch (error) {
+          return unreadable(error)
         }
+        const first = job.row ? undefined : inFlight.get(hash)
+        if (first) return waitForFirst(first, hash)
       }
       // Copies found from now on wait for this decode (the check above and this are one synchronous step).
       let settle: (o: Outcome) => void = () => undefined
