@@ -6,7 +6,7 @@
  * Measured (2026-12-06): strict and normal list the same 5 near pairs, all in the fixture (Bluebell
  * 0243/0244, Fritillary 0646/0679, LilyValley 0188/0196, Snowdrop 0090/0100, Tigerlily 0484/0498), and no
  * similar shots; the fixture's three heavy crops (about 49 to 62 % of the area) are not found (a crop must
- * keep 60 % of the picture). 140 s on a loaded 2-core machine, about 40 s of CPU, most of it the indexing.
+ * keep 60 % of the picture). 44 s (43 s of CPU, most of it the indexing) at load 4 on 2 cores.
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
