@@ -19,7 +19,16 @@ type KeeperFields = Pick<
   | 'latitude'
   | 'longitude'
   | 'altitude'
->
+> &
+  Partial<Pick<DupePhoto, 'dateSource'>>
+
+/**
+ * The photo's capture date, when there is one: a date taken from the file's modification time only says
+ * when this copy was written, so it neither counts as metadata nor makes a copy "older".
+ */
+function captured(p: Pick<KeeperFields, 'takenAt' | 'dateSource'>): string | null {
+  return p.dateSource === 'mtime' ? null : p.takenAt
+}
 
 export function pixels(p: KeeperFields): number {
   return (p.width ?? 0) * (p.height ?? 0)
@@ -28,7 +37,7 @@ export function pixels(p: KeeperFields): number {
 /** How many of the metadata fields a keeper cares about are known (0..5). */
 export function metadataScore(p: KeeperFields): number {
   return (
-    (p.takenAt ? 1 : 0) +
+    (captured(p) ? 1 : 0) +
     (p.cameraMake ? 1 : 0) +
     (p.cameraModel ? 1 : 0) +
     (p.latitude !== null && p.longitude !== null ? 1 : 0) +
@@ -37,9 +46,10 @@ export function metadataScore(p: KeeperFields): number {
 }
 
 /** Capture time in ms for ordering (wall-clock times read as UTC, which keeps their order); NaN when unknown. */
-export function captureTime(p: Pick<DupePhoto, 'takenAt'>): number {
-  if (!p.takenAt) return NaN
-  const iso = /(Z|[+-]\d{2}:\d{2})$/.test(p.takenAt) ? p.takenAt : `${p.takenAt}Z`
+export function captureTime(p: Pick<KeeperFields, 'takenAt' | 'dateSource'>): number {
+  const at = captured(p)
+  if (!at) return NaN
+  const iso = /(Z|[+-]\d{2}:\d{2})$/.test(at) ? at : `${at}Z`
   return Date.parse(iso)
 }
 

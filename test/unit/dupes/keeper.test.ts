@@ -25,6 +25,21 @@ describe('chooseKeeper', () => {
     expect(r.reason).toBe('Largest file at equal resolution (3.5 MB)')
   })
 
+  it('does not take a date read from the file time for a capture date', () => {
+    // Two copies written a second apart: the older file time says nothing about the picture.
+    const r = keep(
+      photo('a', { takenAt: '2026-12-06T03:40:02', dateSource: 'mtime' }),
+      photo('bb', { takenAt: '2026-12-06T03:40:01', dateSource: 'mtime' }),
+    )
+    expect(r.keep).toBe('a')
+    expect(r.reason).not.toMatch(/capture date/)
+    const exif = keep(
+      photo('a', { takenAt: '2019-05-13T10:10:12', dateSource: 'exif' }),
+      photo('bb', { takenAt: '2019-05-13T10:10:10', dateSource: 'exif' }),
+    )
+    expect(exif).toMatchObject({ keep: 'bb', reason: 'Oldest capture date (2019-05-13T10:10:10)' })
+  })
+
   it('then the richer metadata', () => {
     const r = keep(
       photo('stripped'),
