@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, writeFile }
 import path from 'node:path'
 import type { ModelManifest } from '../types.js'
 import { CATALOG, DEFAULT_PACK_ID, findCatalogEntry, type CatalogEntry, type CatalogFile } from './catalog.js'
-import { DownloadError, downloadFile } from './download.js'
+import { DownloadError, downloadFile, IntegrityError } from './download.js'
 import { sha256File } from './hash.js'
 import { fetchHubDigest, type ServerDigest } from './hub-digest.js'
 import {
@@ -328,7 +328,10 @@ export function explainDownloadFailure(
         why = 'the download was interrupted; what arrived is kept and the next try resumes from there'
         break
       case 'integrity':
-        why = `${file ?? 'a file'} is not the pinned file (${err.message.match(/(size|sha256|git blob SHA-1) expected/)?.[1] ?? 'checksum'} differs); it was deleted. If this keeps happening the source has changed`
+        why =
+          err instanceof IntegrityError
+            ? `${file ?? 'a file'} is not the pinned file (${err.message.match(/(size|sha256|git blob SHA-1) expected/)?.[1] ?? 'checksum'} expected ${err.expected}, got ${err.actual}); it was deleted. If this keeps happening the source has changed`
+            : `${file ?? 'a file'} is not the pinned file; it was deleted`
         break
       case 'unverifiable':
         why = `${file ?? 'a file'} cannot be verified (no pinned checksum)`
