@@ -29,6 +29,7 @@ import { trainAndCompare } from '../personalize/train-and-compare.js'
 import type { TrainOptions } from '../train/train-head.js'
 import { sqlString, type PhotoRow } from '../store/photo-store.js'
 import { meanPrecisionAtK, type RetrievalScore } from './retrieval-metric.js'
+import { canonicalPath } from '../library/canonical-path.js'
 
 /** What evaluation needs of an open library (an `Engine` has all of it). */
 export interface EvalLibrary {
@@ -261,7 +262,8 @@ function reuseFeatures(stored: StoredFeatures, reused: { count: number }): WrapA
 /** Indexes `folder` into a temporary library and scores retrieval on it; see the file comment. */
 export async function evaluateFolder(folder: string, options: EvalOptions): Promise<EvalReport> {
   const started = performance.now()
-  const abs = path.resolve(folder)
+  // Real path: the temporary library stores its files by real path, and classes are folders below this.
+  const abs = canonicalPath(folder)
   const classes = (await fs.readdir(abs, { withFileTypes: true })).filter(
     (e) => e.isDirectory() && !e.name.startsWith('.'),
   )

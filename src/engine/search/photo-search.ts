@@ -1,4 +1,4 @@
-import path from 'node:path'
+import { canonicalPath } from '../library/canonical-path.js'
 import type { PhotoRow, PhotoStore } from '../store/photo-store.js'
 import { isInside } from '../scan/ignore.js'
 import { SimilarityIndex, type Neighbour } from './similarity-index.js'
@@ -43,7 +43,7 @@ export function makeFilter(
   filters: SearchFilters,
   meta: ReadonlyMap<string, PhotoMeta>,
 ): ((id: string) => boolean) | undefined {
-  const folder = filters.folder ? path.resolve(filters.folder) : undefined
+  const folder = filters.folder ? canonicalPath(filters.folder) : undefined
   const types = filters.types?.map((t) => (t.toLowerCase() === 'jpg' ? 'jpeg' : t.toLowerCase()))
   const to = filters.to ? upperBound(filters.to) : undefined
   const place = filters.place ? placeMatcher(filters.place) : null

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises'
-import path from 'node:path'
+import { canonicalPath } from '../library/canonical-path.js'
 import type { DupeGroup, DupeLevel, NeighbourFn, VerifyFn } from '../dupes/index.js'
 import { ivfNeighbours } from '../dupes/ivf-neighbours.js'
 import { failpoint } from '../library/failpoint.js'
@@ -153,7 +153,7 @@ export class DuplicatesService {
   async trash(paths: string[]): Promise<TrashResult> {
     return this.deps.serial.run(async () => {
       await this.settle()
-      const resolved = paths.map((p) => path.resolve(p))
+      const resolved = paths.map(canonicalPath)
       const wanted = new Set(resolved)
       const photos = new Map<string, { id: string; status: 'ok' | 'failed' }>()
       for (const r of await this.deps.store.indexState())
@@ -228,7 +228,8 @@ export class DuplicatesService {
   async restore(selection: RestoreSelection): Promise<RestoreResult> {
     const result = await this.deps.serial.run(async () => {
       await this.settle()
-      return this.deps.trash.restore(selection)
+      const paths = selection.paths?.map(canonicalPath)
+      return this.deps.trash.restore(paths ? { ...selection, paths } : selection)
     })
     await this.afterRestore(result.restored)
     return result

@@ -1,5 +1,5 @@
-import fs from 'node:fs/promises'
 import path from 'node:path'
+import { canonicalPath } from '../library/canonical-path.js'
 import type { HeadManager } from '../head/head-manager.js'
 import type { Indexer, IndexReport } from '../index/indexer.js'
 import { checkFolder, FolderRefusedError } from '../library/folder-policy.js'
@@ -275,7 +275,7 @@ export class LibraryService {
   }
 
   async photoByPath(p: string): Promise<PhotoRow | undefined> {
-    return (await this.deps.store.query(`path = ${sqlString(path.resolve(p))}`))[0]
+    return (await this.deps.store.query(`path = ${sqlString(canonicalPath(p))}`))[0]
   }
 
   /** Library photo ids for paths; the paths that are not library photos are returned apart. */
@@ -286,7 +286,7 @@ export class LibraryService {
     const ids: string[] = []
     const unknown: string[] = []
     for (const p of paths) {
-      const id = byPath.get(path.resolve(p))
+      const id = byPath.get(canonicalPath(p))
       if (id) ids.push(id)
       else unknown.push(p)
     }

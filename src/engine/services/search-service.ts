@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { canonicalPath } from '../library/canonical-path.js'
 import { decodeFeature } from '../head/feature-codec.js'
 import { clusterPhotos, type ClusterOptions, type PhotoGroup } from '../groups/cluster-photos.js'
 import { groupName } from '../groups/group-names.js'
@@ -258,7 +259,7 @@ export class SearchService {
    * the fly, not added to the library). Exact cosine ranking on the 64-d embeddings.
    */
   async similar(target: string, k = 10, filters: SearchFilters = {}): Promise<SearchHit[]> {
-    const abs = path.resolve(target)
+    const abs = canonicalPath(target)
     const known = await this.deps.photoByPath(abs)
     if (known?.embedding) return this.photoSearch().similarToPhoto(known.id, k, filters)
     return this.photoSearch().similarToVector(await this.embedFile(abs), k, filters)

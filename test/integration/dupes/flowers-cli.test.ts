@@ -8,6 +8,7 @@
  * similar shots; the fixture's three heavy crops (about 49 to 62 % of the area) are not found (a crop must
  * keep 60 % of the picture). 44 s (43 s of CPU, most of it the indexing) at load 4 on 2 cores.
  */
+import { realpathSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,7 +16,8 @@ import { DATASETS_DIR } from '../../fixtures/near-dupes.js'
 import { runCli, tempDir } from '../support.js'
 import { flowersDuplicateKeys } from './flowers-fixture.js'
 
-const FLOWERS = path.join(DATASETS_DIR, 'flowers17-40')
+// Real path: the library stores photos by real path (the datasets folder may be reached through a link).
+const FLOWERS = realpathSync(path.join(DATASETS_DIR, 'flowers17-40'))
 
 interface CliGroup {
   kind: 'exact' | 'near' | 'similar'

@@ -7,6 +7,7 @@
  * - nine look-alike dogs on nine different days are not a burst, nor nine dogs copied together without EXIF;
  * - a left-right mirrored copy is found only with --mirror.
  */
+import { realpathSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import sharp from 'sharp'
@@ -16,7 +17,10 @@ import { FRAMING, sameFraming, SHOT_RULES, shotCandidates } from '../../../src/e
 import { PhotoStore } from '../../../src/engine/store/photo-store.js'
 import { REPO, runCli, SEED, SHARED, tempDir } from '../support.js'
 
-const FLOWERS = path.join(process.env.TESSERA_DATASETS ?? path.join(SHARED, 'datasets'), 'flowers17-40')
+// Real path: the library stores photos by real path (the datasets folder may be reached through a link).
+const FLOWERS = realpathSync(
+  path.join(process.env.TESSERA_DATASETS ?? path.join(SHARED, 'datasets'), 'flowers17-40'),
+)
 
 interface Group {
   kind: 'exact' | 'near' | 'similar'
