@@ -2,6 +2,7 @@
  * Browser-mode e2e fixtures: every test gets its own library, photos folder and trash, and its own
  * `tessera serve` process (the same command `npm run serve` runs), on a random port with a random token.
  */
+import { realpathSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -12,7 +13,8 @@ import type { EngineEvent, EventMessage, ReplyMessage } from '../../src/shared/c
 import { startServeProcess } from '../serve-process'
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-export const SHARED = path.resolve(REPO, '..', 'shared')
+// Real path: shared/ may be reached through a link, and the app shows the real paths it stores.
+export const SHARED = realpathSync(path.resolve(REPO, '..', 'shared'))
 export const MIRROR = process.env.TESSERA_MODEL_MIRROR ?? path.join(SHARED, 'models')
 export const SEED = path.join(process.env.TESSERA_DATASETS ?? path.join(SHARED, 'datasets'), 'seed-5class')
 

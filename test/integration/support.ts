@@ -1,13 +1,25 @@
+import { realpathSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-/** shared/ sits beside the repository (here and in CI). */
-export const SHARED = path.resolve(REPO, '..', 'shared')
+/** Real path of a folder that may be reached through a link (the library reports real paths). */
+export function realFolder(p: string): string {
+  try {
+    return realpathSync(p)
+  } catch {
+    return p
+  }
+}
+
+/** shared/ sits beside the repository (here and in CI; it may be a link). */
+export const SHARED = realFolder(path.resolve(REPO, '..', 'shared'))
 export const MIRROR = process.env.TESSERA_MODEL_MIRROR ?? path.join(SHARED, 'models')
-export const SEED = path.join(process.env.TESSERA_DATASETS ?? path.join(SHARED, 'datasets'), 'seed-5class')
+export const SEED = realFolder(
+  path.join(process.env.TESSERA_DATASETS ?? path.join(SHARED, 'datasets'), 'seed-5class'),
+)
 
 export async function tempDir(prefix: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), `tessera-${prefix}-`))
