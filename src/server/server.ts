@@ -304,10 +304,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (first === 'media') {
       if (rest.length !== 2) return sendText(res, 404, 'No such media.\n')
       // Converting a preview (HEIC, TIFF) takes memory: a few at once, the others wait (at most one a
-      // connection, and connections are bounded).
-      const result = await mediaLane.run(0, () =>
-        resolveMedia(service.media(), rest[0]!, rest[1]!, { method }),
-      )
+      // connection, and connections are bounded). Thumbnails are small stored files: a grid asks for
+      // dozens at once, and they do not queue behind each other.
+      const resolve = () => resolveMedia(service.media(), rest[0]!, rest[1]!, { method })
+      const result = rest[0] === 'thumb' ? await resolve() : await mediaLane.run(0, resolve)
       return writeMediaResponse(res, result, method, baseHeaders())
     }
     if (first === 'ws' && rest.length === 0) {
