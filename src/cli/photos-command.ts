@@ -5,7 +5,7 @@
 import type { Engine } from '../engine/engine.js'
 import { CLASSES } from '../engine/labels/imagenet.js'
 import { decodeLabels, TAG_MIN_EVIDENCE } from '../engine/labels/photo-labels.js'
-import { makeFilter, type PhotoMeta, type SearchFilters } from '../engine/search/photo-search.js'
+import { filterMeta, makeFilter, type SearchFilters } from '../engine/search/photo-search.js'
 
 export interface PhotoListing {
   id: string
@@ -67,18 +67,7 @@ export async function listPhotos(
     const members = new Set(await albums.members(album))
     search.ids = rest.ids ? new Set([...rest.ids].filter((id) => members.has(id))) : members
   }
-  const meta = new Map<string, PhotoMeta>(
-    rows.map((r) => [
-      r.id,
-      {
-        path: r.path,
-        takenAt: r.takenAt,
-        format: r.format,
-        placeCity: r.placeCity,
-        placeCountry: r.placeCountry,
-      },
-    ]),
-  )
+  const meta = filterMeta(rows)
   const allow = makeFilter(search, meta)
   const out = rows
     .filter((r) => !allow || allow(r.id))

@@ -4,6 +4,7 @@
  */
 import type { PhotoLabel } from '../labels/photo-labels.js'
 import type { Vocabulary } from '../labels/vocabulary.js'
+import { MONTH_NAMES, SHORT_MONTH_NAMES } from '../../shared/month-names.js'
 
 /**
  * A concept names a group when it holds this share of the group's label mass (half the photos of one breed
@@ -147,22 +148,6 @@ export function labelTitle(
   return capitalise(plural(vocabulary.concepts.get(best.offset)!.words[0]!))
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-const LONG_MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-
 /** "May 2021", "Mar – Jun 2024", "Dec 2023 – Jan 2024", "2019 – 2021"; null without dates. */
 export function dateSpan(from: string | null, to: string | null): string | null {
   if (!from) return null
@@ -170,9 +155,9 @@ export function dateSpan(from: string | null, to: string | null): string | null 
   const end = to ?? from
   const b = { y: Number(end.slice(0, 4)), m: Number(end.slice(5, 7)) - 1 }
   if (!Number.isFinite(a.y) || !Number.isFinite(b.y) || a.m < 0 || b.m < 0) return null
-  if (a.y === b.y && a.m === b.m) return `${LONG_MONTHS[a.m]} ${a.y}`
-  if (a.y === b.y) return `${MONTHS[a.m]} – ${MONTHS[b.m]} ${a.y}`
-  if (b.y - a.y === 1) return `${MONTHS[a.m]} ${a.y} – ${MONTHS[b.m]} ${b.y}`
+  if (a.y === b.y && a.m === b.m) return `${MONTH_NAMES[a.m]} ${a.y}`
+  if (a.y === b.y) return `${SHORT_MONTH_NAMES[a.m]} – ${SHORT_MONTH_NAMES[b.m]} ${a.y}`
+  if (b.y - a.y === 1) return `${SHORT_MONTH_NAMES[a.m]} ${a.y} – ${SHORT_MONTH_NAMES[b.m]} ${b.y}`
   return `${a.y} – ${b.y}`
 }
 

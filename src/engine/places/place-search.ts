@@ -3,7 +3,7 @@
  * "japan", "Rio de Janeiro, Brazil") finds those photos, newest first, before any search by what they show.
  */
 import type { WordSearchResult } from '../labels/word-search.js'
-import { makeFilter, type PhotoMeta, type SearchFilters } from '../search/photo-search.js'
+import { FILTER_COLUMNS, filterMeta, makeFilter, type SearchFilters } from '../search/photo-search.js'
 import type { PhotoStore } from '../store/photo-store.js'
 import { placeMatcher } from './place-match.js'
 
@@ -16,17 +16,13 @@ export async function searchPlace(
 ): Promise<WordSearchResult | null> {
   const matches = placeMatcher(text)
   if (!matches) return null
-  const rows = await store.query(`status = 'ok' AND placeCountry IS NOT NULL AND placeCountry != ''`, [
-    'id',
-    'path',
-    'takenAt',
-    'format',
-    'placeCity',
-    'placeCountry',
-  ])
+  const rows = await store.query(
+    `status = 'ok' AND placeCountry IS NOT NULL AND placeCountry != ''`,
+    FILTER_COLUMNS,
+  )
   const placed = rows.filter((r) => matches(r.placeCity, r.placeCountry))
   if (placed.length === 0) return null
-  const meta = new Map<string, PhotoMeta>(placed.map((r) => [r.id, r]))
+  const meta = filterMeta(placed)
   const allow = makeFilter(filters, meta)
   const time = (t: string | null) => (t ? Date.parse(t) || 0 : 0)
   const hits = placed

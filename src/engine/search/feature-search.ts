@@ -3,7 +3,14 @@ import { normalizeRows } from '../head/head.js'
 import type { PhotoStore } from '../store/photo-store.js'
 import { sqlString } from '../store/photo-store.js'
 import type { FeatureCodec } from '../types.js'
-import { indexRows, makeFilter, type PhotoMeta, type SearchFilters, type SearchHit } from './photo-search.js'
+import {
+  FILTER_COLUMNS,
+  indexRows,
+  makeFilter,
+  type PhotoMeta,
+  type SearchFilters,
+  type SearchHit,
+} from './photo-search.js'
 import type { SimilarityIndex } from './similarity-index.js'
 
 /**
@@ -25,12 +32,7 @@ export class FeatureSearch {
     const version = await this.store.version()
     if (this.index && this.builtAt === version) return this.index
     const rows = await this.store.query(`status = 'ok' AND featureModel = ${sqlString(this.model)}`, [
-      'id',
-      'path',
-      'takenAt',
-      'format',
-      'placeCity',
-      'placeCountry',
+      ...FILTER_COLUMNS,
       'feature',
     ])
     const vectors = new Float32Array(rows.length * dims)

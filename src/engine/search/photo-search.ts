@@ -34,6 +34,30 @@ export interface PhotoMeta {
   placeCountry?: string | null
 }
 
+/** The columns a search filter reads (with the id): query them, then index them with {@link filterMeta}. */
+export const FILTER_COLUMNS = ['id', 'path', 'takenAt', 'format', 'placeCity', 'placeCountry']
+
+/** What {@link makeFilter} needs of each row, by id. */
+export function filterMeta(
+  rows: ReadonlyArray<
+    Pick<PhotoRow, 'id' | 'path' | 'takenAt' | 'format'> &
+      Partial<Pick<PhotoRow, 'placeCity' | 'placeCountry'>>
+  >,
+): Map<string, PhotoMeta> {
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        path: r.path,
+        takenAt: r.takenAt,
+        format: r.format,
+        placeCity: r.placeCity,
+        placeCountry: r.placeCountry,
+      },
+    ]),
+  )
+}
+
 /** `to` given as a day includes the whole day. */
 function upperBound(to: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(to) ? `${to}T23:59:59.999` : to
@@ -78,21 +102,7 @@ export function indexRows(
     rows.map((r) => r.id),
     vectors,
   )
-  return {
-    index,
-    meta: new Map(
-      rows.map((r) => [
-        r.id,
-        {
-          path: r.path,
-          takenAt: r.takenAt,
-          format: r.format,
-          placeCity: r.placeCity,
-          placeCountry: r.placeCountry,
-        },
-      ]),
-    ),
-  }
+  return { index, meta: filterMeta(rows) }
 }
 
 /**
@@ -113,12 +123,7 @@ export class PhotoSearch {
     if (this.index && version === this.builtAt) return this.index
     this.building ??= (async () => {
       const rows = await this.store.query(`status = 'ok' AND embedding IS NOT NULL`, [
-        'id',
-        'path',
-        'takenAt',
-        'format',
-        'placeCity',
-        'placeCountry',
+        ...FILTER_COLUMNS,
         'embedding',
       ])
       const dims = rows[0]?.embedding?.length ?? 64

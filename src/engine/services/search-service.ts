@@ -22,7 +22,8 @@ import type { FeatureSearch } from '../search/feature-search.js'
 import {
   makeFilter,
   PhotoSearch,
-  type PhotoMeta,
+  FILTER_COLUMNS,
+  filterMeta,
   type SearchFilters,
   type SearchHit,
 } from '../search/photo-search.js'
@@ -216,15 +217,7 @@ export class SearchService {
           ? `The built-in model pack in this library was installed before labels existed: run \`tessera models download ${model}\` once (or download it again in Settings; photos are not indexed again), then search again.`
           : `The model pack ${model} gives no labels: search by words needs the built-in model (${DEFAULT_MODEL}) or a pack with text search.`,
       )
-    const rows = await this.deps.store.query(`status = 'ok'`, [
-      'id',
-      'path',
-      'takenAt',
-      'format',
-      'placeCity',
-      'placeCountry',
-    ])
-    const meta = new Map<string, PhotoMeta>(rows.map((r) => [r.id, r]))
+    const meta = filterMeta(await this.deps.store.query(`status = 'ok'`, FILTER_COLUMNS))
     const allow = makeFilter(engineFilters, meta)
     const ranked = rankByEvidence(
       parsed.terms,

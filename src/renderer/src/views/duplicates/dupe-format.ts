@@ -1,7 +1,6 @@
 /** How a duplicate's facts read on its card. */
 import type { DupePhoto } from '../../../../shared/contract'
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+import { SHORT_MONTH_NAMES } from '../../../../shared/month-names'
 
 /** The last part of a path, whichever separator the host uses. */
 export function fileName(path: string): string {
@@ -26,7 +25,7 @@ export function formatTaken(iso: string | null): string {
   if (!iso) return 'No date'
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?/.exec(iso)
   if (!m) return iso
-  const month = MONTHS[Number(m[2]) - 1]
+  const month = SHORT_MONTH_NAMES[Number(m[2]) - 1]
   if (!month) return iso
   const day = `${Number(m[3])} ${month} ${m[1]}`
   return m[4] ? `${day}, ${m[4]}:${m[5]}` : day

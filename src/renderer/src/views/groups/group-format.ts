@@ -3,9 +3,7 @@
  * range ("12–14 Mar 2024") and the album name they suggest. Dates are the engine's ISO capture dates; the UTC calendar day is used
  * (capture dates carry no zone, so they are stored as if UTC).
  */
-import { MONTH_NAMES } from '../library/timeline-rows'
-
-const MONTHS = MONTH_NAMES.map((m) => m.slice(0, 3))
+import { MONTH_NAMES, SHORT_MONTH_NAMES as MONTHS } from '../../../../shared/month-names'
 
 function parts(iso: string | null): { y: number; m: number; d: number } | null {
   if (!iso) return null

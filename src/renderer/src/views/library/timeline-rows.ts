@@ -1,3 +1,4 @@
+import { MONTH_NAMES } from '../../../../shared/month-names'
 /**
  * The library grid's row model: the timeline (ids newest first, with capture times) cut into month
  * sections, each a header row followed by rows of `columns` photos. Pure and O(n), so it is rebuilt only
@@ -50,21 +51,6 @@ export interface TimelineRows {
   /** The row holding a photo, or -1 when it is not in the timeline. */
   rowOf(id: string): number
 }
-
-export const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
 
 export const NO_DATE_LABEL = 'No date'
 
