@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CallPacer } from '../../../src/renderer/src/client/call-pacer'
+import { EngineClient } from '../../../src/renderer/src/client/engine-client'
 import { EngineError } from '../../../src/renderer/src/client/transport'
 
 describe('CallPacer', () => {
@@ -59,5 +60,25 @@ describe('CallPacer', () => {
     ).rejects.toMatchObject({ code: 'not-found' })
     expect(tries).toBe(1)
     expect(await pacer.run(async () => 'next')).toBe('next')
+  })
+})
+
+describe('EngineClient.call', () => {
+  it('leaves out optional arguments left undefined (the contract refuses null for them)', async () => {
+    const sent: unknown[][] = []
+    const transport = {
+      kind: 'websocket' as const,
+      request: async (_method: string, args: unknown[]) => {
+        sent.push(args)
+        return { path: '/', parent: null, entries: [] }
+      },
+      onEvent: () => () => undefined,
+      mediaUrl: () => '',
+      onConnection: () => () => undefined,
+    }
+    const client = new EngineClient(transport)
+    await client.call('fs.browse', undefined)
+    await client.call('fs.browse', '/home')
+    expect(sent).toEqual([[], ['/home']])
   })
 })

@@ -17,7 +17,11 @@ export class EngineClient {
   ) {}
 
   call<M extends MethodName>(method: M, ...args: Args<M>): Promise<Results[M]> {
-    return this.pacer.run(() => this.transport.request(method, args)) as Promise<Results[M]>
+    // An optional argument left undefined is left out: JSON (and structured clone over IPC) would
+    // otherwise send it as null, which the contract refuses for an optional argument.
+    const sent: unknown[] = [...args]
+    while (sent.length > 0 && sent[sent.length - 1] === undefined) sent.pop()
+    return this.pacer.run(() => this.transport.request(method, sent)) as Promise<Results[M]>
   }
 
   on(listener: (event: EngineEvent) => void): () => void {
