@@ -454,10 +454,27 @@ export class TrashJournal {
     action.rowsSettled = false
     await this.save()
     failpoint('undo:after-journal')
+    const { restored, failed } = await this.putBackAll(
+      action.items.filter((item) => item.state === 'moved'),
+      'undo:after-restore',
+    )
+    action.state = 'undone'
+    await this.save()
+    failpoint('undo:after-done')
+    return { actionId: action.id, restored, failed }
+  }
+
+  /**
+   * Puts files back one by one (undo and restore alike): each is marked restored, or kept in the trash with
+   * the reason; the failpoint fires after each file, then the afterRestore hook.
+   */
+  private async putBackAll(
+    items: JournalItem[],
+    point: string,
+  ): Promise<{ restored: string[]; failed: RestoreResult['failed'] }> {
     const restored: string[] = []
-    const failed: UndoResult['failed'] = []
-    for (const item of action.items) {
-      if (item.state !== 'moved') continue
+    const failed: RestoreResult['failed'] = []
+    for (const item of items) {
       try {
         await this.putBack(item)
         item.state = 'restored'
@@ -467,13 +484,10 @@ export class TrashJournal {
         item.reason = errorText(error)
         failed.push({ path: item.path, reason: item.reason, trashPath: item.trashPath })
       }
-      failpoint('undo:after-restore')
+      failpoint(point)
       await this.opts.hooks?.afterRestore?.(item.path)
     }
-    action.state = 'undone'
-    await this.save()
-    failpoint('undo:after-done')
-    return { actionId: action.id, restored, failed }
+    return { restored, failed }
   }
 
   private async doRestore(selection: RestoreSelection): Promise<RestoreResult> {
@@ -500,21 +514,10 @@ export class TrashJournal {
     for (const action of touched) action.rowsSettled = false
     await this.save() // what is being restored is on disk before the first file goes back
     failpoint('restore:after-journal')
-    const restored: string[] = []
-    const failed: RestoreResult['failed'] = []
-    for (const { item } of chosen) {
-      try {
-        await this.putBack(item)
-        item.state = 'restored'
-        restored.push(item.path)
-      } catch (error) {
-        item.state = 'kept'
-        item.reason = errorText(error)
-        failed.push({ path: item.path, reason: item.reason, trashPath: item.trashPath })
-      }
-      failpoint('restore:after-file')
-      await this.opts.hooks?.afterRestore?.(item.path)
-    }
+    const { restored, failed } = await this.putBackAll(
+      chosen.map((c) => c.item),
+      'restore:after-file',
+    )
     for (const action of touched) finishIfEmpty(action)
     await this.save()
     failpoint('restore:after-done')
