@@ -41,6 +41,9 @@ export class MatMul {
       executionProviders: ['cpu'],
       intraOpNumThreads: threads,
       graphOptimizationLevel: 'all',
+      // Idle intra-op threads busy-wait by default: while indexing, each batch's labels and each commit's
+      // head projection are a product here, and the spinning after it took CPU the decodes needed.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     })
     return new MatMul(session)
   }
