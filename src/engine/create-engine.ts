@@ -113,7 +113,7 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
       verifier: (options) =>
         adapters.pairVerifier(
           (p) => adapters.decoder.read(p),
-          (hash) => fs.readFile(thumbnails.pathFor(hash)).catch(() => null),
+          (hash) => thumbnails.read(hash),
           options,
         ),
     })

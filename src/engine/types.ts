@@ -89,7 +89,7 @@ export interface DecodedPhoto {
   height: number
   /** RGB, interleaved (HWC), inputSize × inputSize, orientation applied, short side resized then centre-cropped. */
   modelInput: Uint8Array
-  /** WebP, long side 320 px (never upscaled), orientation applied. */
+  /** JPEG, long side 320 px (never upscaled), orientation applied. */
   thumbnail: Buffer
   /** Perceptual fingerprints, 64-bit each as 16 hex characters. */
   phash: string

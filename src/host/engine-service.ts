@@ -83,7 +83,9 @@ export class EngineService implements EngineApi {
       },
       thumbPath: async (id) => {
         const row = await caches.mediaRow(id)
-        return row?.hash && row.status !== 'failed' ? engine.thumbnails.pathFor(row.hash) : null
+        if (!row?.hash || row.status === 'failed') return null
+        // JPEG, or the WebP of a library indexed before; a missing one is reported as a missing file.
+        return (await engine.thumbnails.find(row.hash)) ?? engine.thumbnails.pathFor(row.hash)
       },
       roots: () => engine.settings.roots,
       thumbsDir: engine.thumbnails.dir,
