@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import LongestFirst from './test/sequencer'
 
 // Two tiers: fast unit tests, and integration tests on real files, real ONNX sessions and real LanceDB.
 export default defineConfig({
@@ -11,6 +12,8 @@ export default defineConfig({
     // processes and disk. Every integration file works in its own temporary folders, ports and trash, so
     // any two can run together.
     maxWorkers: 2,
+    // Longest files first (test/sequencer.ts), so neither worker is left idle while the other ends a long one.
+    sequence: { sequencer: LongestFirst },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cachedLibrary } from '../cached-library.js'
 import { copyPhotos, runCli, SEED, SHARED, seedPhotos, tempDir } from '../support.js'
 
 const FLOWERS = path.join(process.env.TESSERA_DATASETS ?? path.join(SHARED, 'datasets'), 'flowers17-40')
@@ -101,8 +102,8 @@ describe('tessera eval', () => {
 
   it("reuses the library's stored features for the same files, scoring as without them", async () => {
     expect(alone).toBeDefined()
-    const library = path.join(work, 'seed-library')
-    expect((await runCli(['index', SEED, '--library', library, '-q'])).code).toBe(0)
+    // seed-5class as `tessera index SEED --library L -q` leaves it, indexed once for the test run.
+    const library = await cachedLibrary('seed-5class', path.join(work, 'seed-library'))
     const before = await snapshot(library)
     const res = await runCli(['eval', SEED, '--library', library, '--json', '-q'])
     expect(res.stderr).toBe('')

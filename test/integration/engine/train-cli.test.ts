@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PhotoStore } from '../../../src/engine/store/photo-store.js'
+import { cachedLibrary } from '../cached-library.js'
 import { runCli, SEED, tempDir } from '../support.js'
 
 let work: string
@@ -12,8 +13,8 @@ const photosOf = async (cls: string) =>
 
 beforeAll(async () => {
   work = await tempDir('train-cli')
-  library = path.join(work, 'library')
-  expect((await runCli(['index', SEED, '--library', library, '-q'])).code).toBe(0)
+  // seed-5class as `tessera index SEED --library L -q` leaves it, indexed once for the test run.
+  library = await cachedLibrary('seed-5class', path.join(work, 'library'))
   // Label half of each class; the rest is what suggestions should find.
   for (const cls of CLASSES) {
     expect((await runCli(['albums', 'create', cls, '--library', library])).code).toBe(0)

@@ -14,17 +14,16 @@ import { decodeLabels } from '../../../src/engine/labels/photo-labels.js'
 import { CLASSES } from '../../../src/engine/labels/imagenet.js'
 import { PhotoStore } from '../../../src/engine/store/photo-store.js'
 import { buildMobileNetFeatureModel } from '../../../src/engine/models/mobilenet.js'
+import { cachedLibrary } from '../cached-library.js'
 import { MIRROR, runCli, SEED, tempDir } from '../support.js'
 
 let work: string
 let library: string
 beforeAll(async () => {
   work = await tempDir('word-search')
-  library = path.join(work, 'library')
-  const res = await runCli(['index', SEED, '--library', library, '--json', '-q'], {
-    TESSERA_MODEL_MIRROR: MIRROR,
-  })
-  expect(res.code).toBe(0)
+  // seed-5class as `tessera index SEED --library L -q` leaves it (the default pack from MIRROR, no network),
+  // indexed once for the test run (cached-library.ts).
+  library = await cachedLibrary('seed-5class', path.join(work, 'library'))
 })
 afterAll(async () => {
   await fs.rm(work, { recursive: true, force: true })
