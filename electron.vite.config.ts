@@ -43,6 +43,7 @@ export default defineConfig({
           'embed-worker-entry': resolve('src/engine/embed/embed-worker-entry.ts'),
           'heic-worker-entry': resolve('src/engine/decode/heic-worker-entry.ts'),
           'map-layout-worker-entry': resolve('src/host/map-layout-worker-entry.ts'),
+          'verify-worker-entry': resolve('src/engine/dupes/verify-worker-entry.ts'),
         },
         // Entries and shared chunks side by side in out/main, so `import.meta.url` of whichever file holds
         // a worker's caller finds its entry next to it.

@@ -32,6 +32,7 @@ const ENTRIES = {
   'heic-worker-entry': 'src/engine/decode/heic-worker-entry.ts',
   'map-layout-worker-entry': 'src/host/map-layout-worker-entry.ts',
   'train-worker-entry': 'src/engine/train/train-worker-entry.ts',
+  'verify-worker-entry': 'src/engine/dupes/verify-worker-entry.ts',
 }
 
 const requireFromRepo = createRequire(path.join(REPO, 'package.json'))

@@ -15,6 +15,7 @@ import { Serial } from './library/serial.js'
 import { loadSettings, saveSettings } from './library/settings.js'
 import type { EngineAdapters } from './ports.js'
 import { ThumbnailCache } from './store/thumbnail-cache.js'
+import { VerdictCache } from './dupes/verdict-cache.js'
 import { AlbumsService } from './services/albums-service.js'
 import { DuplicatesService } from './services/duplicates-service.js'
 import { LibraryService } from './services/library-service.js'
@@ -110,11 +111,15 @@ export async function createEngine(config: EngineConfig, adapters: EngineAdapter
       photoSearch,
       syncPaths: (paths) => library.syncPaths(paths),
       // The verifier reads each photo's thumbnail (made at indexing), not the whole file.
-      verifier: (options) =>
+      // Verdicts are kept between runs in the library folder (verdict-cache.ts), except in a read-only one.
+      verifier: async (options) =>
         adapters.pairVerifier(
           (p) => adapters.decoder.read(p),
           (hash) => thumbnails.read(hash),
-          options,
+          {
+            ...options,
+            verdicts: readOnly ? VerdictCache.inMemory() : await VerdictCache.open(layout.verdicts),
+          },
         ),
     })
     const albums = new AlbumsService({

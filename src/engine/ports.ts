@@ -1,4 +1,5 @@
-import type { VerifyFn } from './dupes/find-duplicates.js'
+import type { RunVerifier } from './dupes/find-duplicates.js'
+import type { VerdictCache } from './dupes/verdict-cache.js'
 /**
  * The engine's ports: the shapes of everything with a side effect (files, ONNX sessions, LanceDB, the
  * trash, the clock, the environment). Services depend on these; `createEngine(config, adapters)` plugs in
@@ -104,9 +105,12 @@ export type PairVerifierFactory = (
   read: (path: string) => Promise<Buffer>,
   /** The library's 320 px thumbnail of a content hash (null when missing): read instead of the file. */
   thumbnail?: (hash: string) => Promise<Buffer | null>,
-  /** mirror: also accept a left-right mirror of the picture (only when the user asks). */
-  options?: { mirror?: boolean },
-) => Promise<VerifyFn>
+  /**
+   * mirror: also accept a left-right mirror of the picture (only when the user asks); verdicts: those of earlier
+   * runs, kept by the verifier's `close`.
+   */
+  options?: { mirror?: boolean; verdicts?: VerdictCache },
+) => Promise<RunVerifier>
 
 export interface EngineAdapters {
   store: StoreFactory

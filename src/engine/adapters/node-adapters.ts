@@ -7,6 +7,7 @@
  * the backbone and the matrix products (onnxruntime, onnx-proto) are imported by the first call that needs
  * them, so a read-only command such as `tessera status` loads only LanceDB.
  */
+import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { readPhotoFile } from '../decode/read-photo-file.js'
 import { mirrorFromEnv } from '../models/mirror.js'
@@ -52,6 +53,9 @@ export function nodeAdapters(env: EnvRecord = process.env): EngineAdapters {
       (await import('../dupes/verify-pair.js')).createPairVerifier({
         readFile,
         mirror: options?.mirror ?? false,
+        verdicts: options?.verdicts,
+        // The decodes and checks run on worker threads, one per core (at most 4).
+        workers: Math.min(4, os.availableParallelism()),
         readThumbnail: thumbnail ? (p) => (p.hash ? thumbnail(p.hash) : Promise.resolve(null)) : undefined,
       }),
     clock: systemClock,

@@ -37,6 +37,15 @@ import type { DupeGroup, DupeKind, DupeLevel, DupePhoto } from './types.js'
 /** A pixel-level check of a proposed pair: near only when `near` (createPairVerifier makes one). */
 export type VerifyFn = (a: DupePhoto, b: DupePhoto) => Promise<{ near: boolean; score?: number | null }>
 
+/**
+ * The verifier of one run, as the engine makes it: how many pairs it wants in flight, and `close` to end its
+ * workers and keep its verdicts for the next run (of the contents still in the library).
+ */
+export type RunVerifier = VerifyFn & {
+  concurrency?: number
+  close?: (liveHashes?: ReadonlySet<string>) => Promise<void>
+}
+
 export interface Neighbour {
   id: string
   /** Cosine similarity to the query. */
@@ -284,7 +293,7 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
     const verify = opts.verify
     // Photo by photo, so that the verifier's cache of decoded photos serves each photo's pairs in turn.
     const pending = dedupeEdges(proposals).sort((x, y) => x.i - y.i || x.j - y.j)
-    const width = Math.max(1, opts.verifyConcurrency ?? 4)
+    const width = Math.max(1, opts.verifyConcurrency ?? (verify as RunVerifier).concurrency ?? 4)
     // A pair already joined by proven pairs of photos of one capture (the copies of one picture) needs no
     // proof of its own: with 12 copies of a photo, 11 pixel checks instead of 78. Photos with capture
     // metadata that differs are never joined here, so the merge below sees every pair it could refuse.

@@ -12,6 +12,7 @@ export {
   type NeighbourFn,
   type PairVerdict,
   type VerifyFn,
+  type RunVerifier,
 } from './find-duplicates.js'
 export { LEVELS, type LevelThresholds } from './levels.js'
 export { chooseKeeper, compareForKeeping } from './keeper.js'

@@ -28,6 +28,8 @@
 import fs from 'node:fs/promises'
 import sharp from 'sharp'
 import { loadOpenCv, matOf, type CvMat, type OpenCv } from './opencv.js'
+import { VerdictCache, type CachedVerdict } from './verdict-cache.js'
+import { VerifyPool } from './verify-pool.js'
 
 /** Long side of the pictures compared, in pixels. */
 export const VERIFY_SIDE = 320
@@ -77,10 +79,11 @@ const MIN_PALE_CHROMA_COS = 0.4
 export interface PreparedImage {
   width: number
   height: number
-  /** Interleaved RGB, width × height × 3. */
-  rgb: Uint8Array
   /** Grey level 0..255. */
   gray: Float32Array
+  /** Chroma planes (Cb, Cr, −128..128), made once here rather than at each comparison. */
+  cb: Float32Array
+  cr: Float32Array
   /** RMS chroma of the whole picture (Cb, Cr, 0..128). */
   chroma: number
   features: Features
@@ -148,10 +151,19 @@ export async function prepareImage(input: Buffer | string): Promise<PreparedImag
   return fromRgb((await loadOpenCv()).cv, width, height, rgb)
 }
 
+/** The grey level as ORB sees it (8 bits). */
+function gray8Of(gray: Float32Array): Uint8Array {
+  const out = new Uint8Array(gray.length)
+  for (let i = 0; i < gray.length; i++) out[i] = Math.round(gray[i]!)
+  return out
+}
+
 function fromRgb(cv: OpenCv, width: number, height: number, rgb: Uint8Array): PreparedImage {
   const n = width * height
   const gray = new Float32Array(n)
   const gray8 = new Uint8Array(n)
+  const cbs = new Float32Array(n)
+  const crs = new Float32Array(n)
   let chroma = 0
   for (let i = 0; i < n; i++) {
     const r = rgb[i * 3]!
@@ -162,13 +174,16 @@ function fromRgb(cv: OpenCv, width: number, height: number, rgb: Uint8Array): Pr
     gray8[i] = Math.round(y)
     const cb = -0.1687 * r - 0.3313 * g + 0.5 * b
     const cr = 0.5 * r - 0.4187 * g - 0.0813 * b
+    cbs[i] = cb
+    crs[i] = cr
     chroma += cb * cb + cr * cr
   }
   return {
     width,
     height,
-    rgb,
     gray,
+    cb: cbs,
+    cr: crs,
     chroma: Math.sqrt(chroma / n),
     features: orbFeatures(cv, width, height, gray8),
   }
@@ -205,22 +220,33 @@ function orbFeatures(cv: OpenCv, width: number, height: number, gray8: Uint8Arra
 function mirrorOf(cv: OpenCv, p: PreparedImage): PreparedImage {
   if (!p.mirrored) {
     const { width, height } = p
-    const rgb = new Uint8Array(p.rgb.length)
-    for (let y = 0; y < height; y++)
-      for (let x = 0; x < width; x++)
-        for (let c = 0; c < 3; c++)
-          rgb[(y * width + x) * 3 + c] = p.rgb[(y * width + (width - 1 - x)) * 3 + c]!
-    p.mirrored = fromRgb(cv, width, height, rgb)
+    const flip = (v: Float32Array) => {
+      const out = new Float32Array(v.length)
+      for (let y = 0; y < height; y++)
+        for (let x = 0; x < width; x++) out[y * width + x] = v[y * width + (width - 1 - x)]!
+      return out
+    }
+    const gray = flip(p.gray)
+    p.mirrored = {
+      width,
+      height,
+      gray,
+      cb: flip(p.cb),
+      cr: flip(p.cr),
+      chroma: p.chroma,
+      features: orbFeatures(cv, width, height, gray8Of(gray)),
+    }
   }
   return p.mirrored
 }
 
-/** Bits set in each 16-bit value. */
-const POPCOUNT16 = (() => {
-  const t = new Uint8Array(65536)
-  for (let i = 1; i < 65536; i++) t[i] = (i & 1) + t[i >> 1]!
-  return t
-})()
+/** Bits set in a 32-bit word (SWAR: faster in V8 than two lookups in a 64 KB table). */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
+  x = (x + (x >>> 4)) & 0x0f0f0f0f
+  return Math.imul(x, 0x01010101) >>> 24
+}
 
 /**
  * Matches of a's keypoints in b passing the ratio test, as point lists: a brute-force Hamming search in plain
@@ -249,22 +275,22 @@ function ratioMatches(a: Features, b: Features, limit = Infinity): { from: Float
     let bestJ = -1
     for (let j = 0, p = 0; j < nb; j++, p += 8) {
       let x = a0 ^ db[p]!
-      let d = POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!
+      let d = popcount(x)
       x = a1 ^ db[p + 1]!
-      d += POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!
+      d += popcount(x)
       x = a2 ^ db[p + 2]!
-      d += POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!
+      d += popcount(x)
       x = a3 ^ db[p + 3]!
-      d += POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!
+      d += popcount(x)
       if (d >= second) continue
       x = a4 ^ db[p + 4]!
-      d += POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!
+      d += popcount(x)
       x = a5 ^ db[p + 5]!
-      d += POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!
+      d += popcount(x)
       x = a6 ^ db[p + 6]!
-      d += POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!
+      d += popcount(x)
       x = a7 ^ db[p + 7]!
-      d += POPCOUNT16[x & 0xffff]! + POPCOUNT16[x >>> 16]!
+      d += popcount(x)
       if (d < best) {
         second = best
         best = d
@@ -333,61 +359,6 @@ function invert(m: Affine): Affine {
   return [ia, ib, -(ia * tx + ib * ty), ic, id, -(ic * tx + id * ty)]
 }
 
-/** Summed-area table of `v` over the pixels where `w` is 1 (of `w` itself when `v` is null). */
-function integral(
-  v: Float32Array | null,
-  w: Uint8Array,
-  width: number,
-  height: number,
-  out: Float64Array,
-): Float64Array {
-  const stride = width + 1
-  out.fill(0, 0, stride)
-  for (let y = 0; y < height; y++) {
-    let run = 0
-    const row = (y + 1) * stride
-    out[row] = 0
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x
-      if (w[i]) run += v ? v[i]! : 1
-      out[row + x + 1] = out[row - stride + x + 1]! + run
-    }
-  }
-  return out
-}
-
-/**
- * Box mean of radius r over the pixels where `w` is 1 (normalised convolution), from the summed-area tables
- * of the values (sv) and of the weights (sw).
- */
-function maskedBox(
-  sv: Float64Array,
-  sw: Float64Array,
-  w: Uint8Array,
-  width: number,
-  height: number,
-  r: number,
-  out: Float32Array,
-): Float32Array {
-  const stride = width + 1
-  for (let y = 0; y < height; y++) {
-    const y0 = Math.max(0, y - r) * stride
-    const y1 = Math.min(height, y + r + 1) * stride
-    for (let x = 0; x < width; x++) {
-      const o = y * width + x
-      if (!w[o]) {
-        out[o] = 0
-        continue
-      }
-      const x0 = Math.max(0, x - r)
-      const x1 = Math.min(width, x + r + 1)
-      const cw = sw[y1 + x1]! - sw[y0 + x1]! - sw[y1 + x0]! + sw[y0 + x0]!
-      out[o] = cw > 0 ? (sv[y1 + x1]! - sv[y0 + x1]! - sv[y1 + x0]! + sv[y0 + x0]!) / cw : 0
-    }
-  }
-  return out
-}
-
 interface PixelCheck {
   contained: number
   overlap: number
@@ -396,30 +367,46 @@ interface PixelCheck {
   chromaCos: number | null
 }
 
+/** Radii of the band-pass: the difference of the box means of radius 1 and 4 (over the overlap only). */
+const BAND_FINE = 1
+const BAND_COARSE = 4
+
 /**
  * Warps `fine` into the frame of `coarse` through `toFine` (coarse pixel → fine pixel) and compares detail and
  * colour over the overlap.
+ *
+ * Written as three fused passes over the coarse frame (this is most of a verification's cost): the warp, which
+ * also sums the chroma agreement; the summed-area tables of the overlap mask and of both grey pictures over it;
+ * and the band-pass of both from those tables (normalised box means, so the edge of the overlap does not count
+ * as detail), summed into the correlation as it goes.
  */
 function comparePixels(coarse: PreparedImage, fine: PreparedImage, toFine: Affine): PixelCheck {
   const { width, height } = coarse
   const n = width * height
   const valid = new Uint8Array(n)
   const warped = new Float32Array(n)
-  const warpedRgb = new Float32Array(n * 3)
   const [a, b, tx, c, d, ty] = toFine
+  const fw = fine.width
+  const maxX = fine.width - 1
+  const maxY = fine.height - 1
+  const { gray: fg, cb: fcb, cr: fcr } = fine
+  const { cb: acb, cr: acr } = coarse
   let count = 0
+  let cab = 0
+  let caa = 0
+  let cbb = 0
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const fx = a * x + b * y + tx
       const fy = c * x + d * y + ty
-      if (fx < 0 || fy < 0 || fx > fine.width - 1 || fy > fine.height - 1) continue
-      const x0 = Math.min(Math.floor(fx), fine.width - 2)
+      if (fx < 0 || fy < 0 || fx > maxX || fy > maxY) continue
+      const x0 = Math.min(Math.floor(fx), fw - 2)
       const y0 = Math.min(Math.floor(fy), fine.height - 2)
       const ux = fx - x0
       const uy = fy - y0
-      const i00 = y0 * fine.width + x0
+      const i00 = y0 * fw + x0
       const i10 = i00 + 1
-      const i01 = i00 + fine.width
+      const i01 = i00 + fw
       const i11 = i01 + 1
       const w00 = (1 - ux) * (1 - uy)
       const w10 = ux * (1 - uy)
@@ -428,49 +415,82 @@ function comparePixels(coarse: PreparedImage, fine: PreparedImage, toFine: Affin
       const i = y * width + x
       valid[i] = 1
       count++
-      warped[i] =
-        w00 * fine.gray[i00]! + w10 * fine.gray[i10]! + w01 * fine.gray[i01]! + w11 * fine.gray[i11]!
-      for (let ch = 0; ch < 3; ch++)
-        warpedRgb[i * 3 + ch] =
-          w00 * fine.rgb[i00 * 3 + ch]! +
-          w10 * fine.rgb[i10 * 3 + ch]! +
-          w01 * fine.rgb[i01 * 3 + ch]! +
-          w11 * fine.rgb[i11 * 3 + ch]!
+      warped[i] = w00 * fg[i00]! + w10 * fg[i10]! + w01 * fg[i01]! + w11 * fg[i11]!
+      // Chroma is linear in RGB, so the warped chroma is the warp of the chroma planes.
+      const cbB = w00 * fcb[i00]! + w10 * fcb[i10]! + w01 * fcb[i01]! + w11 * fcb[i11]!
+      const crB = w00 * fcr[i00]! + w10 * fcr[i10]! + w01 * fcr[i01]! + w11 * fcr[i11]!
+      const cbA = acb[i]!
+      const crA = acr[i]!
+      cab += cbA * cbB + crA * crB
+      caa += cbA * cbA + crA * crA
+      cbb += cbB * cbB + crB * crB
     }
   }
   const det = Math.abs(a * d - b * c)
   const contained = count / n
   const coveredFine = Math.min(1, (count * det) / (fine.width * fine.height))
-  // Band-pass (difference of box means, radii 1 and 4) of both, within the overlap.
-  const sw = integral(null, valid, width, height, new Float64Array((width + 1) * (height + 1)))
-  const bandA = band(coarse.gray, valid, sw, width, height)
-  const bandB = band(warped, valid, sw, width, height)
+
+  // Summed-area tables of the mask (sw) and of each grey picture over the mask (sa, sb).
+  const stride = width + 1
+  const size = stride * (height + 1)
+  const sw = new Float64Array(size)
+  const sa = new Float64Array(size)
+  const sb = new Float64Array(size)
+  const ga = coarse.gray
+  for (let y = 0; y < height; y++) {
+    let runW = 0
+    let runA = 0
+    let runB = 0
+    const row = (y + 1) * stride
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x
+      if (valid[i]) {
+        runW += 1
+        runA += ga[i]!
+        runB += warped[i]!
+      }
+      const t = row + x + 1
+      sw[t] = sw[t - stride]! + runW
+      sa[t] = sa[t - stride]! + runA
+      sb[t] = sb[t - stride]! + runB
+    }
+  }
+  // Band-pass of both (fine box mean less coarse box mean, each rounded as a float32 picture would be) and
+  // their correlation over the overlap.
   let sab = 0
   let saa = 0
   let sbb = 0
-  let cab = 0
-  let caa = 0
-  let cbb = 0
-  for (let i = 0; i < n; i++) {
-    if (!valid[i]) continue
-    const p = bandA[i]!
-    const q = bandB[i]!
-    sab += p * q
-    saa += p * p
-    sbb += q * q
-    const rA = coarse.rgb[i * 3]!
-    const gA = coarse.rgb[i * 3 + 1]!
-    const bA = coarse.rgb[i * 3 + 2]!
-    const rB = warpedRgb[i * 3]!
-    const gB = warpedRgb[i * 3 + 1]!
-    const bB = warpedRgb[i * 3 + 2]!
-    const cbA = -0.1687 * rA - 0.3313 * gA + 0.5 * bA
-    const crA = 0.5 * rA - 0.4187 * gA - 0.0813 * bA
-    const cbB = -0.1687 * rB - 0.3313 * gB + 0.5 * bB
-    const crB = 0.5 * rB - 0.4187 * gB - 0.0813 * bB
-    cab += cbA * cbB + crA * crB
-    caa += cbA * cbA + crA * crA
-    cbb += cbB * cbB + crB * crB
+  for (let y = 0; y < height; y++) {
+    const f0 = Math.max(0, y - BAND_FINE) * stride
+    const f1 = Math.min(height, y + BAND_FINE + 1) * stride
+    const c0 = Math.max(0, y - BAND_COARSE) * stride
+    const c1 = Math.min(height, y + BAND_COARSE + 1) * stride
+    for (let x = 0; x < width; x++) {
+      if (!valid[y * width + x]) continue
+      const fx0 = Math.max(0, x - BAND_FINE)
+      const fx1 = Math.min(width, x + BAND_FINE + 1)
+      const cx0 = Math.max(0, x - BAND_COARSE)
+      const cx1 = Math.min(width, x + BAND_COARSE + 1)
+      const fA = f1 + fx1
+      const fB = f0 + fx1
+      const fC = f1 + fx0
+      const fD = f0 + fx0
+      const cA = c1 + cx1
+      const cB = c0 + cx1
+      const cC = c1 + cx0
+      const cD = c0 + cx0
+      const fwSum = sw[fA]! - sw[fB]! - sw[fC]! + sw[fD]!
+      const cwSum = sw[cA]! - sw[cB]! - sw[cC]! + sw[cD]!
+      const fineA = fwSum > 0 ? (sa[fA]! - sa[fB]! - sa[fC]! + sa[fD]!) / fwSum : 0
+      const fineB = fwSum > 0 ? (sb[fA]! - sb[fB]! - sb[fC]! + sb[fD]!) / fwSum : 0
+      const coarseA = cwSum > 0 ? (sa[cA]! - sa[cB]! - sa[cC]! + sa[cD]!) / cwSum : 0
+      const coarseB = cwSum > 0 ? (sb[cA]! - sb[cB]! - sb[cC]! + sb[cD]!) / cwSum : 0
+      const p = Math.fround(Math.fround(fineA) - Math.fround(coarseA))
+      const q = Math.fround(Math.fround(fineB) - Math.fround(coarseB))
+      sab += p * q
+      saa += p * p
+      sbb += q * q
+    }
   }
   const detail = saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0
   let colour: PixelCheck['colour']
@@ -495,21 +515,6 @@ function comparePixels(coarse: PreparedImage, fine: PreparedImage, toFine: Affin
     colour,
     chromaCos,
   }
-}
-
-/** Band-pass (difference of box means, radii 1 and 4) of `v` within `valid`; sw is the weights' table. */
-function band(
-  v: Float32Array,
-  valid: Uint8Array,
-  sw: Float64Array,
-  width: number,
-  height: number,
-): Float32Array {
-  const sv = integral(v, valid, width, height, new Float64Array(sw.length))
-  const fine = maskedBox(sv, sw, valid, width, height, 1, new Float32Array(width * height))
-  const coarse = maskedBox(sv, sw, valid, width, height, 4, new Float32Array(width * height))
-  for (let i = 0; i < fine.length; i++) fine[i] = fine[i]! - coarse[i]!
-  return fine
 }
 
 function emptyVerdict(reason: string, matches: number, inliers: number, mirrored: boolean): EditVerdict {
@@ -658,7 +663,14 @@ export interface VerifiablePhoto {
   hash?: string | null
 }
 
-export type PairVerifier = (a: VerifiablePhoto, b: VerifiablePhoto) => Promise<EditVerdict>
+/** A verifier for one run; `close` ends its workers and keeps its verdicts (when it has a cache). */
+export interface PairVerifier {
+  (a: VerifiablePhoto, b: VerifiablePhoto): Promise<EditVerdict>
+  /** Pairs worth having in flight at once (more with more workers). */
+  concurrency: number
+  /** Ends the workers and writes the verdicts (of the contents in `liveHashes`, all when omitted). */
+  close(liveHashes?: ReadonlySet<string>): Promise<void>
+}
 
 export interface PairVerifierOptions extends VerifyOptions {
   /** Reads a photo's bytes. Default fs.readFile of its path. */
@@ -668,8 +680,15 @@ export interface PairVerifierOptions extends VerifyOptions {
    * decoded instead of the whole file, which is read only when this gives null or fails.
    */
   readThumbnail?: (photo: VerifiablePhoto) => Promise<Buffer | null>
-  /** Decoded photos kept for later pairs (least recently used dropped). Default 256 (about 0.7 MB each). */
+  /** Decoded photos kept for later pairs, per thread (least recently used dropped). Default 128 (~1 MB each). */
   cacheSize?: number
+  /**
+   * Worker threads for the decoding and the checks (verify-pool.ts). Default 0: all in this thread. The
+   * engine passes one per core (at most 4).
+   */
+  workers?: number
+  /** Verdicts kept between runs (verdict-cache.ts): a pair of contents proven or refused before is not checked again. */
+  verdicts?: VerdictCache
 }
 
 /**
@@ -680,7 +699,9 @@ export interface PairVerifierOptions extends VerifyOptions {
 export function createPairVerifier(opts: PairVerifierOptions = {}): PairVerifier {
   const readFile = opts.readFile ?? ((p: string) => fs.readFile(p))
   const readThumbnail = opts.readThumbnail
-  const cacheSize = Math.max(2, opts.cacheSize ?? 256)
+  const cacheSize = Math.max(2, opts.cacheSize ?? 128)
+  const mirror = opts.mirror ?? false
+  const cache = opts.verdicts
   const images = new Map<string, Promise<PreparedImage>>()
   const verdicts = new Map<string, Promise<EditVerdict>>()
   const keyOf = (p: VerifiablePhoto) => (p.hash ? `#${p.hash}` : p.id)
@@ -697,23 +718,61 @@ export function createPairVerifier(opts: PairVerifierOptions = {}): PairVerifier
     while (images.size > cacheSize) images.delete(images.keys().next().value!)
     return img
   }
-  return (a, b) => {
+  let pool: VerifyPool | null = null
+  const workers = Math.max(0, Math.floor(opts.workers ?? 0))
+  const check = async (x: VerifiablePhoto, y: VerifiablePhoto): Promise<EditVerdict> => {
+    if (workers === 0) {
+      const [px, py] = await Promise.all([prepared(x), prepared(y)])
+      return verifyPrepared(px, py, opts)
+    }
+    pool ??= new VerifyPool({ workers, capacity: cacheSize, mirror })
+    return pool.verify({ key: keyOf(x), read: () => bytesOf(x) }, { key: keyOf(y), read: () => bytesOf(y) })
+  }
+  const verifier = (a: VerifiablePhoto, b: VerifiablePhoto): Promise<EditVerdict> => {
     const [x, y] = keyOf(a) <= keyOf(b) ? [a, b] : [b, a]
     const key = `${keyOf(x)}\u0000${keyOf(y)}`
     let verdict = verdicts.get(key)
     if (!verdict) {
-      verdict = Promise.all([prepared(x), prepared(y)]).then(
-        ([px, py]) => verifyPrepared(px, py, opts),
-        (err: unknown) =>
-          emptyVerdict(
-            `Could not read the pictures: ${err instanceof Error ? err.message : String(err)}`,
-            0,
-            0,
-            false,
-          ),
-      )
+      const stored = cache && x.hash && y.hash ? VerdictCache.key(x.hash, y.hash, mirror) : null
+      const known = stored ? cache!.get(stored) : undefined
+      verdict = known
+        ? Promise.resolve(cachedVerdict(known))
+        : check(x, y).then(
+            (v) => {
+              if (stored) cache!.set(stored, v)
+              return v
+            },
+            (err: unknown) =>
+              emptyVerdict(
+                `Could not read the pictures: ${err instanceof Error ? err.message : String(err)}`,
+                0,
+                0,
+                false,
+              ),
+          )
       verdicts.set(key, verdict)
     }
     return verdict
+  }
+  return Object.assign(verifier, {
+    concurrency: Math.max(4, 4 * workers),
+    close: async (liveHashes?: ReadonlySet<string>) => {
+      await pool?.close()
+      pool = null
+      await cache?.save(liveHashes)
+    },
+  })
+}
+
+/** A verdict given in an earlier run (verdict-cache.ts): the decision and its score, without the figures. */
+function cachedVerdict(v: CachedVerdict): EditVerdict {
+  const reason = v.near ? 'Same picture (proven in an earlier run).' : 'No edit (checked in an earlier run).'
+  return {
+    ...emptyVerdict(reason, 0, v.inliers ?? 0, false),
+    scale: v.scale ?? null,
+    rotationDeg: v.rotationDeg ?? null,
+    overlap: v.overlap ?? null,
+    near: v.near,
+    score: v.score,
   }
 }

@@ -27,6 +27,8 @@ export interface LibraryLayout {
   heads: string
   settings: string
   lock: string
+  /** The pair verifier's verdicts, kept between duplicate runs (dupes/verdict-cache.ts). */
+  verdicts: string
 }
 
 export function libraryLayout(dir: string): LibraryLayout {
@@ -38,5 +40,6 @@ export function libraryLayout(dir: string): LibraryLayout {
     heads: path.join(dir, 'heads'),
     settings: path.join(dir, 'library.json'),
     lock: path.join(dir, 'library.lock'),
+    verdicts: path.join(dir, 'pair-verdicts.json'),
   }
 }

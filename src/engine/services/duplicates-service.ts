@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises'
 import { canonicalPath } from '../library/canonical-path.js'
-import type { DupeGroup, DupeLevel, NeighbourFn, VerifyFn } from '../dupes/index.js'
+import type { DupeGroup, DupeLevel, NeighbourFn, RunVerifier } from '../dupes/index.js'
 import { ivfNeighbours } from '../dupes/ivf-neighbours.js'
 import { failpoint } from '../library/failpoint.js'
 import type { Serial } from '../library/serial.js'
@@ -59,7 +59,7 @@ export interface DuplicatesServiceDeps extends VisualSpaceDeps {
   /** Re-examines restored paths (the library service's syncPaths). */
   syncPaths: (paths: string[]) => Promise<unknown>
   /** A new pixel-level verifier for each run: near-duplicates need its proof (mirrors only when asked). */
-  verifier: (options?: DuplicatesOptions) => Promise<VerifyFn>
+  verifier: (options?: DuplicatesOptions) => Promise<RunVerifier>
   /** Above this many embedded photos, neighbours come from an approximate IVF graph. */
   exactUpTo?: number
 }
@@ -122,7 +122,13 @@ export class DuplicatesService {
     // The pair checks (sharp, OpenCV) load on the first search for duplicates, never when the engine opens.
     const { findDuplicates } = await import('../dupes/find-duplicates.js')
     const verify = await this.deps.verifier({ mirror: options.mirror ?? false })
-    const groups = await findDuplicates(rows, { level, similar, neighbours, verify })
+    let groups: DupeGroup[]
+    try {
+      groups = await findDuplicates(rows, { level, similar, neighbours, verify })
+    } finally {
+      // Ends the verifier's workers; its verdicts are kept for the contents still in the library.
+      await verify.close?.(new Set(rows.flatMap((r) => (r.hash ? [r.hash] : []))))
+    }
     const pathOf = new Map(rows.map((r) => [r.id, r.path]))
     return groups.map((g) => ({
       ...g,

@@ -65,6 +65,7 @@ describe('the bundled CLI', () => {
       'heic-worker-entry.js',
       'map-layout-worker-entry.js',
       'train-worker-entry.js',
+      'verify-worker-entry.js',
     ])
       expect(files).toContain(name)
     // bin/tessera.js checks these to tell a stale build: each must be a source file that exists, or every
