@@ -32,7 +32,7 @@ export const DEFAULT_MAX_PIXELS = 268_402_689
 // The thumbnail encode is the largest cost after the decode itself. libjpeg-turbo (mozjpeg off) takes about
 // 1.5 ms CPU for 320 × 240, where WebP at libwebp's fastest effort took 4 to 5 ms; at quality 80 a thumbnail
 // is about 16 KB (WebP at 75: 13 KB), and at 320 px the difference does not show.
-const THUMBNAIL_JPEG = { quality: 80, mozjpeg: false } as const
+const THUMBNAIL_JPEG = { quality: 80, mozjpeg: false, optimiseCoding: false } as const
 
 function thumbnailSize(width: number, height: number): { width: number; height: number } {
   const scale = Math.min(1, THUMBNAIL_LONG_SIDE / Math.max(width, height))

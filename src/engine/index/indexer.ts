@@ -62,6 +62,12 @@ export interface IndexerDeps {
 /** How many files are read and decoded at once, and how many are embedded in one inference batch. */
 const DECODE_CONCURRENCY = 3
 const EMBED_BATCH = 8
+/**
+ * Decoded photos waiting for inference (their model inputs, 150 KB each: 19 MB at most). Room for a few
+ * seconds of decoding, so the decodes keep both cores busy while the inference session is still opening
+ * (the model pack installed, onnxruntime loaded in its worker): with room for 32 they stopped after a second.
+ */
+const EMBED_QUEUE = 128
 /** Commit to the store after this many rows or this many milliseconds, whichever comes first. */
 const COMMIT_ROWS = commitRows(128)
 const COMMIT_MS = 2000
@@ -308,7 +314,7 @@ export class Indexer {
     // (device, inode, size, mtime) of the hard-linked files read in this run → their content hash.
     const hashByLink = new Map<string, string>()
     const toEmbed = new BoundedQueue<{ row: PhotoRow; input: Uint8Array; settle: (o: Outcome) => void }>(
-      EMBED_BATCH * 4,
+      EMBED_QUEUE,
     )
     // Content hash → the outcome of the file this run decodes with it (not yet committed, so not in
     // decodedByHash): a copy found meanwhile waits for it instead of being decoded again. The copy does not

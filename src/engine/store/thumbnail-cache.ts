@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -59,8 +60,11 @@ export class ThumbnailCache {
 
   /** Stores `image` (JPEG, or WebP from older writers) unless this content has a thumbnail already. */
   async write(hash: string, image: Uint8Array): Promise<void> {
-    if (await this.has(hash)) return
-    const target = `${this.base(hash)}${isWebp(image) ? '.webp' : '.jpg'}`
+    const base = this.base(hash)
+    // On the indexer's hot path, where the answer is nearly always no: two stats that answer without an
+    // exception (a failed fs.access builds an error object per file, which cost more than the stat itself).
+    if (existsSync(`${base}.jpg`) || existsSync(`${base}.webp`)) return
+    const target = `${base}${isWebp(image) ? '.webp' : '.jpg'}`
     const shard = path.dirname(target)
     if (!this.madeDirs.has(shard)) {
       await fs.mkdir(shard, { recursive: true })
