@@ -382,10 +382,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--place <place>', 'only photos taken in this city or country ("Paris", "Paris, France")')
     .option('--tag <word>', 'only photos labelled with this word or one below it')
     .action(async (cmd: Omit<FilterOptions, 'top'> & { album?: string }) => {
-      const { listPhotos, photosText } = await import('./photos-command.js')
+      const { photosText } = await import('./photos-command.js')
       await withEngine(g(), { readOnly: true }, async (engine) => {
         const base = await engine.resolveFilters(filtersOf({ ...cmd, top: 0 }))
-        const photos = await listPhotos(engine, { ...base, album: cmd.album })
+        const photos = await engine.photos({ ...base, album: cmd.album })
         print(g().json, photos, () => photosText(photos))
       })
     })

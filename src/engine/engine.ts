@@ -20,6 +20,7 @@ import type { HeadSummary, TrainingService } from './services/training-service.j
 import type { GroupWithPaths, PhotoTag, SearchService, WordFilters } from './services/search-service.js'
 import type { WordSearchResult } from './labels/word-search.js'
 import type { ModelsService } from './services/models-service.js'
+import type { PhotoListing, PhotosFilters } from './services/photo-listing.js'
 import { createEngine } from './create-engine.js'
 import { nodeAdapters } from './adapters/node-adapters.js'
 
@@ -231,6 +232,12 @@ export class Engine {
   }
 
   // ---- albums ----
+
+  /** Every photo with its date, place, tags and albums, oldest first, through the search filters. */
+  async photos(filters: PhotosFilters = {}): Promise<PhotoListing[]> {
+    const { listPhotos } = await import('./services/photo-listing.js')
+    return listPhotos({ store: this.store, albums: () => this.albums() }, filters)
+  }
 
   /** The library's albums (opened on first use; read-only when this engine is). */
   albums(): Promise<AlbumStore> {
