@@ -292,7 +292,11 @@ export class Indexer {
     const pendingPatches: Array<Partial<PhotoRow> & { id: string }> = []
     let lastCommit = Date.now()
     let committing: Promise<void> = Promise.resolve()
-    // Commits are serialised: the decode workers and the embed loop both call this.
+    /** Rows and patches handed to commits that have not finished yet. */
+    let unwritten = 0
+    let commitFailed = false
+    // Commits are serialised: the decode workers and the embed loop both call this. The run ends with
+    // commit(true), which throws the error of any commit that failed.
     const commit = (force: boolean): Promise<void> => {
       const size = pendingRows.length + pendingPatches.length
       if (size === 0 || (!force && size < COMMIT_ROWS && Date.now() - lastCommit < COMMIT_MS))
@@ -300,15 +304,28 @@ export class Indexer {
       const rows = pendingRows.splice(0)
       const patches = pendingPatches.splice(0)
       lastCommit = Date.now()
+      unwritten += size
       committing = committing.then(async () => {
         await this.deps.heads.project(rows)
         // Rows with a new id are appended (no merge against the table); the others replace theirs.
         await store.insert(rows.filter((r) => newIds.has(r.id)))
         await store.upsert(rows.filter((r) => !newIds.has(r.id)))
         await store.patch(patches)
+        unwritten -= size
         failpoint('index:after-commit')
       })
+      // Seen here, so that the workers stop; thrown by the last commit.
+      committing.catch(() => void (commitFailed = true))
       return committing
+    }
+    /**
+     * Starts a commit when one is due, without waiting for it: a LanceDB write of a batch takes tens to
+     * hundreds of milliseconds, during which the decodes and the inference used to stand still. Waits only
+     * when rows are produced faster than they are written (then memory would grow).
+     */
+    const commitSoon = async (): Promise<void> => {
+      const written = commit(false)
+      if (unwritten >= COMMIT_ROWS * 4) await written
     }
 
     // (device, inode, size, mtime) of the hard-linked files read in this run → their content hash.
@@ -483,7 +500,7 @@ export class Indexer {
               .catch(() => null)
               .then(store),
           )
-        await commit(false)
+        await commitSoon()
       }
     }
 
@@ -492,9 +509,9 @@ export class Indexer {
     const workers = Array.from({ length: DECODE_CONCURRENCY }, async () => {
       for (;;) {
         while (next < jobs.length) {
-          if (signal?.aborted || openError) return
+          if (signal?.aborted || openError || commitFailed) return
           await handle(jobs[next++]!)
-          await commit(false)
+          await commitSoon()
         }
         await settled // the job list is final once the model is known
         if (next >= jobs.length) return
