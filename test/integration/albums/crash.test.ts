@@ -4,6 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AlbumStore } from '../../../src/engine/albums/album-store.js'
+import { bundleScript, type BundledScript } from '../../bundle-script.js'
 import { REPO, tempDir } from '../support.js'
 import {
   BASE_ALBUMS,
@@ -21,11 +22,15 @@ const ROUNDS = 8
 let work: string
 let dbDir: string
 
+// crash-child.ts bundled once (test/bundle-script.ts): each of the 8 children starts without tsx.
+let bundled: BundledScript
 beforeAll(async () => {
   work = await tempDir('albums-crash')
   dbDir = path.join(work, 'db')
+  bundled = await bundleScript(CHILD)
 })
 afterAll(async () => {
+  await bundled?.dispose()
   await fs.rm(work, { recursive: true, force: true })
 })
 
@@ -40,7 +45,7 @@ async function runAndKill(
 ): Promise<{ done: number; signal: string | null }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', CHILD, dbDir, String(round), String(killAfter), String(turns)],
+    [bundled.file, dbDir, String(round), String(killAfter), String(turns)],
     { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let stdout = ''

@@ -3,7 +3,6 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   acquireLibraryLock,
@@ -12,31 +11,23 @@ import {
   processStartTime,
   type LockRecord,
 } from '../../../src/engine/library/lock.js'
+import { bundleScript, type BundledScript } from '../../bundle-script.js'
 
 const CHILD_SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lock-child.ts')
 const linux = process.platform === 'linux'
 
 /**
- * lock-child.ts and the lock code, bundled once into plain JavaScript: a child then starts in a tenth of the
- * time `node --import tsx` takes to transpile it (about 1.5 s each on a loaded machine, 8 children).
+ * lock-child.ts and the lock code, bundled once into plain JavaScript (test/bundle-script.ts): a child then
+ * starts in a tenth of the time `node --import tsx` takes to transpile it (8 children).
  */
-let bundleDir: string
+let bundled: BundledScript
 let CHILD: string
 beforeAll(async () => {
-  bundleDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tessera-lock-child-'))
-  CHILD = path.join(bundleDir, 'lock-child.mjs')
-  await build({
-    entryPoints: [CHILD_SOURCE],
-    outfile: CHILD,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'error',
-  })
+  bundled = await bundleScript(CHILD_SOURCE)
+  CHILD = bundled.file
 })
 afterAll(async () => {
-  await fs.rm(bundleDir, { recursive: true, force: true })
+  await bundled.dispose()
 })
 
 let dir: string
