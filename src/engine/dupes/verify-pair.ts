@@ -198,18 +198,27 @@ function orbFeatures(cv: OpenCv, width: number, height: number, gray8: Uint8Arra
   try {
     orb.detectAndCompute(img, mask, keypoints, descriptors)
     const count = descriptors.rows > 0 ? keypoints.size() : 0
+    // Each keypoint read once (every get() crosses into WebAssembly and makes an object).
+    const xs = new Float32Array(count)
+    const ys = new Float32Array(count)
+    const response = new Float64Array(count)
+    for (let i = 0; i < count; i++) {
+      const k = keypoints.get(i)
+      xs[i] = k.pt.x
+      ys[i] = k.pt.y
+      response[i] = k.response
+    }
     // Strongest keypoints first: the quick first look compares the first QUICK_FEATURES of each picture.
     const order = Array.from({ length: count }, (_, i) => i)
-    const response = order.map((i) => keypoints.get(i).response)
     order.sort((x, y) => response[y]! - response[x]! || x - y)
     const points = new Float32Array(count * 2)
     const words = new Uint32Array(count * 8)
     const bytes = new Uint8Array(words.buffer)
+    const data = descriptors.data
     order.forEach((from, to) => {
-      const { pt } = keypoints.get(from)
-      points[to * 2] = pt.x
-      points[to * 2 + 1] = pt.y
-      bytes.set(descriptors.data.subarray(from * 32, from * 32 + 32), to * 32)
+      points[to * 2] = xs[from]!
+      points[to * 2 + 1] = ys[from]!
+      bytes.set(data.subarray(from * 32, from * 32 + 32), to * 32)
     })
     return { count, points, words }
   } finally {
