@@ -1,7 +1,7 @@
 // Child process: where indexing's CPU goes per photo, on top of the decode + embed floor. Each stage of the
 // indexer's per-photo work runs alone, one photo at a time (no overlap, so the CPU time is the stage's own),
 // with the engine's own code: the floor's decode (decodeModelInputOnly), then the indexer's decode split in
-// its parts — EXIF, the one decode to the intermediate, the WebP thumbnail, the model input, the perceptual
+// its parts — EXIF, the one decode to the intermediate, the JPEG thumbnail, the model input, the perceptual
 // hashes — the whole decodePhoto, and the file's SHA-256. Prints one JSON line: CPU ms per photo per stage.
 import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
