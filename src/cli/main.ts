@@ -406,7 +406,22 @@ export function buildProgram(setExit: (code: number) => void): Command {
       'move the other photos of each duplicate group to the OS trash (undo with `tessera undo`)',
     )
     .action(async (cmd: { level: DupeLevel; similar?: boolean; mirror?: boolean; trash?: boolean }) => {
-      await withEngine(g(), { readOnly: !cmd.trash }, async (engine) => {
+      // A dry run opens the library for writing when it is free, so that the pair verdicts are kept for the
+      // next run (pair-verdicts.json); while another process (the app) holds it, it runs read-only.
+      const { LibraryBusyError } = await import('../engine/library/lock.js')
+      let opened = false
+      const run = (readOnly: boolean) =>
+        withEngine(g(), { readOnly, lockWaitMs: cmd.trash ? undefined : 0 }, async (engine) => {
+          opened = true
+          return report(engine)
+        })
+      try {
+        await run(false)
+      } catch (error) {
+        if (cmd.trash || opened || !(error instanceof LibraryBusyError)) throw error
+        await run(true)
+      }
+      async function report(engine: Engine): Promise<void> {
         const groups = await engine.duplicates(cmd.level, cmd.similar ?? false, {
           mirror: cmd.mirror ?? false,
         })
@@ -437,7 +452,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
           )
         }
         print(g().json, json, () => lines.join('\n'))
-      })
+      }
     })
 
   program

@@ -28,7 +28,9 @@ import { headLoader } from './services/visual-space.js'
 export async function createEngine(config: EngineConfig, adapters: EngineAdapters): Promise<Engine> {
   const layout = libraryLayout(path.resolve(config.libraryDir))
   await fs.mkdir(layout.dir, { recursive: true })
-  const release = config.readOnly ? async () => {} : await acquireLibraryLock(layout.lock)
+  const release = config.readOnly
+    ? async () => {}
+    : await acquireLibraryLock(layout.lock, { waitMs: config.lockWaitMs })
   try {
     const settings = new SettingsState(await loadSettings(layout.settings), (s) =>
       saveSettings(layout.settings, s),

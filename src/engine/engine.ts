@@ -35,6 +35,8 @@ export interface EngineConfig {
   providers?: ProviderName[]
   /** Opens without taking the writer lock: for read-only commands (status, doctor, models list). */
   readOnly?: boolean
+  /** How long to wait for another process to release the writer lock (default 5 s). */
+  lockWaitMs?: number
   onProgress?: (event: ProgressEvent) => void
 }
 
