@@ -9,7 +9,7 @@ import type { SearchFilters, SearchHit } from './search/photo-search.js'
 import type { TrainOptions } from './train/train-head.js'
 import type { DupeGroup, DupeLevel } from './dupes/index.js'
 import type { RestoreResult, RestoreSelection, TrashResult, UndoResult } from './trash/index.js'
-import type { TrashedEntry } from './services/duplicates-service.js'
+import type { DuplicatesOptions, TrashedEntry } from './services/duplicates-service.js'
 import type { AlbumStore } from './albums/index.js'
 import type { ExtractorResult, MatMul, ProgressEvent, SettingsPort } from './ports.js'
 import type { FeatureCodec, ProviderName } from './types.js'
@@ -203,7 +203,7 @@ export class Engine {
   duplicates(
     level: DupeLevel = 'normal',
     similar = false,
-    options: { mirror?: boolean } = {},
+    options: DuplicatesOptions = {},
   ): Promise<Array<DupeGroup & { keepPath: string; paths: string[] }>> {
     return this.services.duplicates.duplicates(level, similar, options)
   }

@@ -499,6 +499,8 @@ export type EngineEvent =
         | { phase: 'failed'; error: string }
     }
   | { type: 'map'; phase: 'running' | 'done' | 'failed'; progress: number; error?: string }
+  /** A search for duplicates: proposed pairs whose pixels were checked so far, of how many. */
+  | { type: 'dupes'; checked: number; toCheck: number }
 
 // ---- wire format (WebSocket frames and IPC messages alike) ----
 

@@ -76,8 +76,10 @@ export interface FindDuplicatesOptions {
    * Without it the signals alone decide, as before.
    */
   verify?: VerifyFn
-  /** Verifications in flight at once. Default 4. */
+  /** Verifications in flight at once. Default the verifier's own (RunVerifier.concurrency), else 4. */
   verifyConcurrency?: number
+  /** Told how many proposed pairs the pixels have settled, of how many, as the checks go. */
+  onProgress?: (progress: { checked: number; toCheck: number }) => void
   signal?: AbortSignal
 }
 
@@ -311,6 +313,7 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
       const c = ci ?? cj
       if (c) provenCapture.set(proven.find(ri), c)
     }
+    opts.onProgress?.({ checked: 0, toCheck: pending.length })
     for (let start = 0; start < pending.length;) {
       opts.signal?.throwIfAborted()
       const batch: typeof pending = []
@@ -328,6 +331,7 @@ export async function findDuplicates(photos: DupePhoto[], opts: FindDuplicatesOp
         const edge = { i: e.i, j: e.j, strength, cos: e.cos }
         if (v.near) nearEdges.push(edge)
       })
+      opts.onProgress?.({ checked: start, toCheck: pending.length })
     }
   }
 

@@ -49,6 +49,8 @@ const DUPE_COLUMNS = [
 export interface DuplicatesOptions {
   /** Also find left-right mirrored copies (near only with the pixels' proof of the mirror). Default false. */
   mirror?: boolean
+  /** Told how many proposed pairs the pixels have settled, of how many (a first run can take minutes). */
+  onProgress?: (progress: { checked: number; toCheck: number }) => void
 }
 
 export interface DuplicatesServiceDeps extends VisualSpaceDeps {
@@ -124,7 +126,13 @@ export class DuplicatesService {
     const verify = await this.deps.verifier({ mirror: options.mirror ?? false })
     let groups: DupeGroup[]
     try {
-      groups = await findDuplicates(rows, { level, similar, neighbours, verify })
+      groups = await findDuplicates(rows, {
+        level,
+        similar,
+        neighbours,
+        verify,
+        onProgress: options.onProgress,
+      })
     } finally {
       // Ends the verifier's workers; its verdicts are kept for the contents still in the library.
       await verify.close?.(new Set(rows.flatMap((r) => (r.hash ? [r.hash] : []))))

@@ -6,7 +6,17 @@ import { rowsById } from './shared.js'
 export function dupesHandlers({ engine, events }: HostContext): DomainHandlers<'dupes' | 'trash'> {
   return {
     'dupes.find': async (level, similar, options) => {
-      const groups = await engine.duplicates(level, similar, { mirror: options?.mirror ?? false })
+      // Progress at most a few times a second, and always the last.
+      let last = 0
+      const groups = await engine.duplicates(level, similar, {
+        mirror: options?.mirror ?? false,
+        onProgress: ({ checked, toCheck }) => {
+          const now = Date.now()
+          if (checked > 0 && checked < toCheck && now - last < 250) return
+          last = now
+          events.emit({ type: 'dupes', checked, toCheck })
+        },
+      })
       const rows = await rowsById(
         engine,
         groups.flatMap((g) => g.photos),

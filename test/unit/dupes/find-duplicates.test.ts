@@ -313,6 +313,18 @@ describe('findDuplicates with a pixel verifier', () => {
     ])
   })
 
+  it('tells its progress through the checks, from none to all of the proposed pairs', async () => {
+    const photos = library(34, 6, [{ bits: 2, cos: 0.95 }])
+    const { verify, asked } = verifier([['f0-0', 'f0-1']])
+    const seen: Array<{ checked: number; toCheck: number }> = []
+    await run(photos, { verify, verifyConcurrency: 2, onProgress: (p) => seen.push(p) })
+    expect(asked).toHaveLength(6)
+    expect(seen[0]).toEqual({ checked: 0, toCheck: 6 })
+    expect(seen.at(-1)).toEqual({ checked: 6, toCheck: 6 })
+    // One report per batch of 2, never going back.
+    expect(seen.map((p) => p.checked)).toEqual([0, 2, 4, 6])
+  })
+
   it('proposes pairs the hashes miss when the embeddings are close (a crop), for the pixels to decide', async () => {
     // 20 bits apart on both hashes, cos 0.8: not near by the signals at normal.
     const photos = library(32, 1, [{ bits: 20, cos: LEVELS.normal.candidateCos + 0.05 }])
