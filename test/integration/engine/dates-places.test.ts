@@ -9,19 +9,11 @@ import path from 'node:path'
 import sharp, { type Exif } from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Engine } from '../../../src/engine/engine.js'
+import type { PhotoListing } from '../../../src/engine/services/photo-listing.js'
 import { MIRROR, runCli, seedPhotos, tempDir } from '../support.js'
 
-interface Listed {
-  id: string
-  path: string
-  takenAt: string | null
-  dateSource: string | null
-  camera: string | null
-  size: number
-  place: { city: string | null; country: string | null } | null
-  tags: string[] | null
-  albums: string[]
-}
+/** What `tessera photos --json` prints for a photo. */
+type Listed = PhotoListing
 
 /** File times set on every file, far from any date in the names: a name's date cannot be the file time. */
 const FILE_TIME = new Date('2011-11-11T11:11:11Z')
