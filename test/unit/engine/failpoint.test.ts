@@ -1,25 +1,23 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bundleScript, type BundledScript } from '../../bundle-script.js'
 
-const FAILPOINT = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../src/engine/library/failpoint.ts',
-)
+// failpoint-child.ts and failpoint.ts, bundled once (test/bundle-script.ts): 8 children start without tsx.
+let child: BundledScript
+beforeAll(async () => {
+  child = await bundleScript(path.join(path.dirname(fileURLToPath(import.meta.url)), 'failpoint-child.ts'))
+})
+afterAll(async () => {
+  await child.dispose()
+})
 
 /** Reaches the point `a` three times (printing after each) in a child process, under TESSERA_FAILPOINT. */
 function run(failpoint: string | undefined) {
-  const script = `
-    const { failpoint } = await import(${JSON.stringify(FAILPOINT)})
-    for (let i = 1; i <= 3; i++) { failpoint('a'); process.stdout.write(i + ' ') }
-  `
   const env = { ...process.env, TESSERA_FAILPOINT: failpoint }
   if (failpoint === undefined) delete env.TESSERA_FAILPOINT
-  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    env,
-    encoding: 'utf8',
-  })
+  return spawnSync(process.execPath, [child.file], { env, encoding: 'utf8' })
 }
 
 describe('failpoint', () => {
