@@ -16,13 +16,19 @@ const MEASURED_SECONDS: Record<string, number> = {
   'integration:test/integration/engine/eval-readonly.test.ts': 30,
   'integration:test/integration/engine/train-cli.test.ts': 30,
   'integration:test/integration/engine/cli.test.ts': 25,
-  'integration:test/integration/dupes/flowers-cli.test.ts': 20,
+  'integration:test/integration/train/real-features.test.ts': 20,
   'integration:test/integration/engine/dates-places.test.ts': 15,
-  'integration:test/integration/albums/crash.test.ts': 14,
-  'integration:test/integration/train/real-features.test.ts': 12,
+  'integration:test/integration/server/bounded.test.ts': 12,
+  'integration:test/integration/server/main.test.ts': 12,
+  'integration:test/integration/host/engine-service.test.ts': 12,
+  'integration:test/integration/engine/skip-reasons.test.ts': 12,
+  'integration:test/integration/dupes/flowers-cli.test.ts': 10,
+  'integration:test/integration/albums/crash.test.ts': 10,
   'integration:test/integration/labels/word-search.test.ts': 10,
-  'unit:test/unit/lock/lock.test.ts': 10,
   'integration:test/integration/engine/dupes-cli.test.ts': 10,
+  'unit:test/unit/dupes/hash-bands.test.ts': 7,
+  'unit:test/unit/train/train-worker.test.ts': 6,
+  'unit:test/unit/shell/corpus.test.ts': 6,
 }
 
 export default class LongestFirst extends BaseSequencer {
