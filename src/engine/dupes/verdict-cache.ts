@@ -13,9 +13,10 @@
  */
 import fs from 'node:fs/promises'
 import { writeFileAtomic } from '../library/atomic-file.js'
+import { VERIFIER_RULES } from './verify-rules.js'
 
-/** Bump when the verifier's rules or thresholds change: every stored verdict is then checked again. */
-export const VERIFIER_RULES = 'orb500-detail045-chroma08-v1'
+/** The verifier's rules (verify-rules.ts): verdicts kept under other rules are dropped. */
+export { VERIFIER_RULES }
 
 /** Hex digits of each content hash in a key: 64 bits, so two contents in one library never share one. */
 const HASH_DIGITS = 16

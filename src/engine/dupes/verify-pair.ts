@@ -22,7 +22,7 @@
  * colour checks are plain loops over the 320 px pictures. When a picture has too few keypoints (flat
  * images), the frame-to-frame hypothesis (a resize) is checked by the same detail and colour tests.
  *
- * The thresholds were tuned on generated images (test/unit/dupes/verify-pair.test.ts) and on the seed-5class
+ * The thresholds (verify-rules.ts) were tuned on generated images (test/unit/dupes/verify-pair.test.ts) and on the seed-5class
  * corpus of test/fixtures/near-dupes.ts, and checked on flowers17-40 (see the integration test).
  */
 import fs from 'node:fs/promises'
@@ -31,49 +31,31 @@ import { loadOpenCv, matOf, type CvMat, type OpenCv } from './opencv.js'
 import { VerdictCache, type CachedVerdict } from './verdict-cache.js'
 import { VerifyPool } from './verify-pool.js'
 
-/** Long side of the pictures compared, in pixels. */
-export const VERIFY_SIDE = 320
-/** Keypoints per picture (the 1,000 used before found the same pairs on the seed corpus at 2.5× the cost). */
-const ORB_FEATURES = 500
-/**
- * The quick first look: the strongest keypoints compared, and the least ratio-test matches among them. On the
- * seed-5class corpus, an edit and its original share at least 15 (a 50 % resize) or 20 (an 80 % crop) of
- * their 100 strongest; 224 pairs of different photos proposed there share at most 8. The look costs about
- * 0.2 ms, the full check of a pair that passes it 10–20 ms (most of it the pixel comparison).
- */
-const QUICK_FEATURES = 100
-const QUICK_MIN_MATCHES = 10
-/** Fewer keypoints than this: a flat picture, for which a plain resize is checked without keypoints. */
-const FLAT_FEATURES = 150
-const RATIO = 0.8
-const RANSAC_PX = 3
-/** Least RANSAC inliers for a geometric fit to count. */
-const MIN_INLIERS = 15
-const MAX_ROTATION_DEG = 20
-const MAX_ANISOTROPY = 0.12
-const MAX_SHEAR = 0.12
-const MIN_SCALE = 0.25
-/**
- * One frame must lie this much inside the other (share of its area), and the overlap cover at least this much
- * of both: a crop keeps at least 60 % of the picture's area (an 80 % crop keeps 64 %); a closer framing of the
- * scene is another shot (the corpus's burst-b, a 60 % window enlarged, keeps 36 %).
- */
-const MIN_CONTAINED = 0.75
-const MIN_OVERLAP = 0.6
-/** Correlation of the band-passed grey levels over the overlap. */
-const MIN_DETAIL = 0.45
-/** Chroma RMS (of 128) below which a picture counts as grayscale. */
-const GRAY_CHROMA = 4
-/** Cosine of the two chroma fields over the overlap. */
-const MIN_CHROMA_COS = 0.8
-/** Ratio of chroma strengths (one over the other) allowed. */
-const MAX_CHROMA_RATIO = 2.5
-/**
- * Below this chroma RMS over the overlap, a side is pale (a brightened sky clips towards white): its hue is
- * noisy, so the two need only point roughly the same way and the strengths may differ.
- */
-const PALE_CHROMA = 8
-const MIN_PALE_CHROMA_COS = 0.4
+export { VERIFY_SIDE } from './verify-rules.js'
+import {
+  VERIFY_SIDE,
+  ORB_FEATURES,
+  QUICK_FEATURES,
+  QUICK_MIN_MATCHES,
+  FLAT_FEATURES,
+  RATIO,
+  RANSAC_PX,
+  MIN_INLIERS,
+  MAX_ROTATION_DEG,
+  MAX_ANISOTROPY,
+  MAX_SHEAR,
+  MIN_SCALE,
+  MIN_CONTAINED,
+  MIN_OVERLAP,
+  MIN_DETAIL,
+  GRAY_CHROMA,
+  MIN_CHROMA_COS,
+  MAX_CHROMA_RATIO,
+  PALE_CHROMA,
+  MIN_PALE_CHROMA_COS,
+  BAND_FINE,
+  BAND_COARSE,
+} from './verify-rules.js'
 
 /** A photo decoded for verification. */
 export interface PreparedImage {
@@ -375,10 +357,6 @@ interface PixelCheck {
   colour: 'agree' | 'grayscale' | 'differs'
   chromaCos: number | null
 }
-
-/** Radii of the band-pass: the difference of the box means of radius 1 and 4 (over the overlap only). */
-const BAND_FINE = 1
-const BAND_COARSE = 4
 
 /**
  * Warps `fine` into the frame of `coarse` through `toFine` (coarse pixel → fine pixel) and compares detail and
