@@ -117,7 +117,9 @@ function dupesRows(f: Json): Row[] {
       what: `duplicate detection, ${photos} photos, normal level, pixels verified, first run (index included)`,
       measured:
         `**${fixed(first.totalWithIndexSeconds, 0)} s**` +
-        (flowers ? `; ${fixed(flowers.totalWithIndexSeconds, 0)} s at flowers17-40's rate of proposals` : '') +
+        (flowers
+          ? `; ${fixed(flowers.totalWithIndexSeconds, 0)} s at flowers17-40's rate of proposals`
+          : '') +
         `; ${fixed(f.peakRssMiB, 0)} MiB peak`,
       target: `${String(f.target ?? '—').replace(/ at .*/, '')} ${verdict(f.met)}`.trim(),
     },
