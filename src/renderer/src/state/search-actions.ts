@@ -5,20 +5,30 @@ import { rememberName } from './photo-names'
 
 const RESULTS = 60
 
-async function run(source: NonNullable<typeof state.search.source>, query: () => Promise<SearchHit[]>) {
+/** The newest search: an answer to an older one (still on its way when the user searched again) is dropped. */
+let newest = 0
+
+async function run(
+  source: NonNullable<typeof state.search.source>,
+  query: (current: () => boolean) => Promise<SearchHit[]>,
+) {
+  const token = ++newest
+  const current = () => token === newest
   navigate('search')
   state.search.source = source
   state.search.busy = true
   state.search.error = null
   try {
-    const results = await query()
+    const results = await query(current)
+    if (!current()) return
     for (const hit of results) rememberName(hit.id, hit.path)
     state.search.results = results
   } catch (error) {
+    if (!current()) return
     state.search.results = []
     state.search.error = error instanceof Error ? error.message : String(error)
   } finally {
-    state.search.busy = false
+    if (current()) state.search.busy = false
   }
 }
 
@@ -42,8 +52,9 @@ export const wordSearch = reactive({
 })
 
 function textSearch(text: string) {
-  return run({ kind: 'text', text }, async () => {
+  return run({ kind: 'text', text }, async (current) => {
     const result = await client.call('search.words', text, RESULTS, state.search.filters)
+    if (!current()) return []
     wordSearch.mode = result.mode
     wordSearch.terms = result.terms
     wordSearch.unknown = result.unknown
