@@ -13,10 +13,17 @@
  */
 import fs from 'node:fs/promises'
 import { writeFileAtomic } from '../library/atomic-file.js'
-import { VERIFIER_RULES } from './verify-rules.js'
+import * as rules from './verify-rules.js'
 
-/** The verifier's rules (verify-rules.ts): verdicts kept under other rules are dropped. */
-export { VERIFIER_RULES }
+/**
+ * The verifier's rules id: every number verify-rules.ts exports (its thresholds and LOGIC_VERSION), by name,
+ * so a threshold added or changed there drops the verdicts kept under the old rules without a list to update.
+ */
+export const VERIFIER_RULES = Object.entries(rules as Record<string, unknown>)
+  .filter(([, value]) => typeof value === 'number')
+  .sort(([a], [b]) => (a < b ? -1 : 1))
+  .map(([name, value]) => `${name}=${String(value)}`)
+  .join(';')
 
 /** Hex digits of each content hash in a key: 64 bits, so two contents in one library never share one. */
 const HASH_DIGITS = 16

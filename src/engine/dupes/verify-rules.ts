@@ -55,31 +55,4 @@ export const BAND_COARSE = 4
  * Bump when the verifier's logic changes in a way the thresholds do not show (a new check, another keypoint
  * detector, another thumbnail): every verdict kept is then checked again.
  */
-const LOGIC_VERSION = 1
-
-/** The rules' id: the logic version and every threshold, in order. */
-export const VERIFIER_RULES = [
-  `v${LOGIC_VERSION}`,
-  VERIFY_SIDE,
-  ORB_FEATURES,
-  QUICK_FEATURES,
-  QUICK_MIN_MATCHES,
-  FLAT_FEATURES,
-  RATIO,
-  RANSAC_PX,
-  MIN_INLIERS,
-  MAX_ROTATION_DEG,
-  MAX_ANISOTROPY,
-  MAX_SHEAR,
-  MIN_SCALE,
-  MIN_CONTAINED,
-  MIN_OVERLAP,
-  MIN_DETAIL,
-  GRAY_CHROMA,
-  MIN_CHROMA_COS,
-  MAX_CHROMA_RATIO,
-  PALE_CHROMA,
-  MIN_PALE_CHROMA_COS,
-  BAND_FINE,
-  BAND_COARSE,
-].join('/')
+export const LOGIC_VERSION = 1
