@@ -5,6 +5,8 @@ export const CHROMIUM = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium'
 
 export default defineConfig({
   testDir: 'e2e',
+  // Builds out/cli, whose tessera-serve.js each browser test's server runs (e2e/serve-process.ts).
+  globalSetup: './e2e/global-setup.ts',
   outputDir: 'test-results/e2e',
   timeout: 180_000,
   expect: { timeout: 30_000 },

@@ -1,6 +1,8 @@
 /**
- * Starts `src/server/main.ts` (what `npm run serve` runs) in a child process on a random port and waits
- * for the line that gives its URL. Shared by the browser e2e fixtures and the interface benchmark.
+ * Starts `bin/tessera-serve.js` (what `npm run serve` runs: the built out/cli/tessera-serve.js, or
+ * src/server/main.ts through tsx when that build is stale) in a child process on a random port and waits for
+ * the line that gives its URL. Shared by the browser e2e fixtures and the interface benchmark. The e2e global
+ * setup (e2e/global-setup.ts) builds out/cli first.
  */
 import { spawn } from 'node:child_process'
 import path from 'node:path'
@@ -21,9 +23,7 @@ export function startServeProcess(
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      path.join(REPO, 'src/server/main.ts'),
+      path.join(REPO, 'bin', 'tessera-serve.js'),
       '--library',
       libraryDir,
       '--port',

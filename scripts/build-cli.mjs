@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * Builds the `tessera` CLI into out/cli with esbuild: out/cli/tessera.js (src/cli/main.ts), the worker
+ * Builds the `tessera` CLI into out/cli with esbuild: out/cli/tessera.js (src/cli/main.ts), the browser-mode
+ * server out/cli/tessera-serve.js (src/server/main.ts, what `npm run serve` runs), the worker
  * entries its code starts (emitted beside it under the names src/engine/worker-module.ts looks for), and
  * shared chunks, all in one folder. Packages stay external: onnxruntime-node, sharp, LanceDB and the rest
  * load from node_modules as usual. Code splitting keeps each command's dependencies in chunks loaded only
@@ -28,6 +29,7 @@ import { OUT_DIR, REPO, staleReason } from './build-cli-state.mjs'
 /** Output name → source. Worker entries keep their source's base name (see worker-module.ts). */
 const ENTRIES = {
   tessera: 'src/cli/main.ts',
+  'tessera-serve': 'src/server/main.ts',
   'embed-worker-entry': 'src/engine/embed/embed-worker-entry.ts',
   'heic-worker-entry': 'src/engine/decode/heic-worker-entry.ts',
   'map-layout-worker-entry': 'src/host/map-layout-worker-entry.ts',

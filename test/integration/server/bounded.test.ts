@@ -14,7 +14,8 @@ import WebSocket from 'ws'
 import type { LibraryStatus, ReplyMessage } from '../../../src/shared/contract.js'
 import { MIRROR, REPO, tempDir } from '../support.js'
 
-const MAIN = path.join(REPO, 'src', 'server', 'main.ts')
+// What `npm run serve` runs: the bundle test/global-setup.ts built (out/cli/tessera-serve.js).
+const MAIN = path.join(REPO, 'bin', 'tessera-serve.js')
 const LINE = /Tessera is running at http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+)/
 const PEAK_LIMIT_MB = 600
 const PHOTOS = 40
@@ -100,7 +101,7 @@ beforeAll(async () => {
   }
   child = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, '--no-open', '--library', path.join(base, 'library'), '--renderer', renderer],
+    [MAIN, '--no-open', '--library', path.join(base, 'library'), '--renderer', renderer],
     { cwd: REPO, env: { ...process.env, TESSERA_LIBRARY: '', TESSERA_MODEL_MIRROR: MIRROR } },
   )
   let stdout = ''

@@ -7,7 +7,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPO, tempDir } from '../support.js'
 
-const MAIN = path.join(REPO, 'src', 'server', 'main.ts')
+// What `npm run serve` runs: the bundle test/global-setup.ts built (out/cli/tessera-serve.js).
+const MAIN = path.join(REPO, 'bin', 'tessera-serve.js')
 const LINE = /^Tessera is running at (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))$/m
 
 interface Run {
@@ -20,7 +21,7 @@ interface Run {
 const children: ChildProcess[] = []
 
 function serve(args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--no-open', ...args], {
+  const child = spawn(process.execPath, [MAIN, '--no-open', ...args], {
     cwd: REPO,
     env: { ...process.env, TESSERA_LIBRARY: '' },
   })
