@@ -311,6 +311,8 @@ async function measure(): Promise<Json> {
   // content, showing the next distinct picture) instead.
   let poolCollisions = 0
   let verifications = 0
+  /** Of those, the pairs answered from the verdicts kept by an earlier run (no pixel check). */
+  let answeredFromKept = 0
   const standIns = new Map<string, Picture>()
   const thumbnailOf = (p: VerifiablePhoto) =>
     Promise.resolve(pool.thumbnail(standIns.get(p.id) ?? corpus.picture.get(p.id)!))
@@ -324,6 +326,7 @@ async function measure(): Promise<Json> {
     })
     const verify = (a: DupePhoto, b: DupePhoto) => {
       verifications++
+      if (a.hash && b.hash && verdicts.get(VerdictCache.key(a.hash, b.hash, false))) answeredFromKept++
       const pa = corpus.picture.get(a.id)!
       const pb = corpus.picture.get(b.id)!
       const sameCluster = pa.kind === 'edit' && pb.kind === 'edit' && pa.source === pb.source
@@ -354,6 +357,7 @@ async function measure(): Promise<Json> {
     ['loose', false, false],
   ] as Array<[DupeLevel, boolean, boolean]>) {
     verifications = 0
+    answeredFromKept = 0
     // The first verified run starts with no verdicts; the second has those the first kept.
     const repeat = verified && kept.size > 0
     const cached = kept.size
@@ -375,7 +379,10 @@ async function measure(): Promise<Json> {
       similar,
       verified,
       run: verified ? (repeat ? `repeat, ${cached} verdicts kept` : 'first (no verdicts kept)') : null,
+      // Pairs judged by the verifier; in a repeat run most are answered from the kept verdicts (below).
       verifications: verified ? verifications : null,
+      answeredFromKept: verified ? answeredFromKept : null,
+      pixelChecks: verified ? verifications - answeredFromKept : null,
       verificationsPerPhoto: verified ? Number((verifications / PHOTOS).toFixed(3)) : null,
       findDuplicatesSeconds: Number(seconds.toFixed(2)),
       findDuplicatesCpuSeconds: Number(((used.user + used.system) / 1e6).toFixed(2)),

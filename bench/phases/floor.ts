@@ -1,6 +1,10 @@
 // Child process: the floors `tessera index` is measured against, on a list of files already in the page cache.
 //   decode  — decode each file to the model input (sharp, shrink-on-load), nothing else;
 //   embed   — the same, then the default model on every input: the decode + embed floor.
+//   work    — what `tessera index` itself must do for each photo, minus the store and the run's start-up:
+//             the content hash (sha256 of the bytes), the product's decode (decodePhoto: thumbnail, model
+//             input, perceptual hashes, metadata), then the same embedding. The floor plus this work is the
+//             best an indexer of the same design could reach.
 // Both use the engine's own code: decodeModelInputOnly (src/engine/decode) and ImageEmbedder
 // (src/engine/embed, inference in a worker thread). The layout is given on the command line: `lanes`
 // decode-then-embed lanes, each with its own embedder of `threads` onnxruntime threads, embedding `batch`
@@ -8,7 +12,8 @@
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { decodeModelInputOnly } from '../../src/engine/decode/index.js'
+import { createHash } from 'node:crypto'
+import { decodeModelInputOnly, decodePhoto } from '../../src/engine/decode/index.js'
 import { ImageEmbedder } from '../../src/engine/embed/image-embedder.js'
 import { ensurePack } from '../../src/engine/models/install.js'
 
@@ -20,7 +25,8 @@ const batch = Number(batchArg)
 const packsDir = process.env.TESSERA_BENCH_PACKS ?? path.join(os.tmpdir(), 'tessera-bench-packs')
 
 const embedders: ImageEmbedder[] = []
-if (mode === 'embed') {
+const embeds = mode === 'embed' || mode === 'work'
+if (embeds) {
   const { dir, manifest } = await ensurePack(packsDir, undefined, {
     mirror: process.env.TESSERA_MODEL_MIRROR,
   })
@@ -39,8 +45,15 @@ await Promise.all(
       const mine = files.slice(next, next + batch)
       next += mine.length
       if (mine.length === 0) return
-      const inputs = await Promise.all(mine.map(async (f) => decodeModelInputOnly(await fs.readFile(f), 224)))
-      if (mode === 'embed') await embedders[lane]!.embed(inputs)
+      const inputs = await Promise.all(
+        mine.map(async (f) => {
+          const bytes = await fs.readFile(f)
+          if (mode !== 'work') return decodeModelInputOnly(bytes, 224)
+          createHash('sha256').update(bytes).digest('hex')
+          return (await decodePhoto(bytes, { inputSize: 224 })).modelInput
+        }),
+      )
+      if (embeds) await embedders[lane]!.embed(inputs)
     }
   }),
 )
