@@ -13,7 +13,9 @@
  * A child process would work too, but costs a second Node and copies of the features through a pipe; a
  * worker gets them by structured clone (or moves them, `transfer: true`).
  *
- * Cancellation terminates the worker: the current mini-batch is abandoned, nothing partial is returned.
+ * Cancellation rejects at once with the signal's reason and nothing partial is returned; the worker is told to
+ * stop (it does so at its next mini-batch) and is terminated only once it has answered. Terminating it while
+ * onnxruntime runs in it would abort the whole process (a Napi::Error thrown during the thread's teardown).
  */
 import { Worker } from 'node:worker_threads'
 import { tsxLoader } from '../worker-module.js'
@@ -92,12 +94,23 @@ export function trainHeadInWorker(
   }
   return new Promise<TrainResult>((resolve, reject) => {
     let settled = false
+    /** The worker has loaded its modules (before, it may be loading onnxruntime: not a moment to stop it). */
+    let ready = false
+    /** The job was sent and the worker has not answered it yet: it must be asked to stop, not terminated. */
+    let running = false
     const finish = (outcome: () => void) => {
       if (settled) return
       settled = true
       signal?.removeEventListener('abort', onAbort)
-      void worker.terminate()
+      if (running) worker.postMessage({ type: 'cancel' })
+      else if (ready) void worker.terminate()
+      // else: terminated once it says it is ready (idle, below)
       outcome()
+    }
+    /** The worker is idle (it answered, or never got the job): terminating it now is safe. */
+    const idle = () => {
+      running = false
+      if (settled) void worker.terminate()
     }
     const onAbort = () => finish(() => reject(signal!.reason))
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -105,6 +118,11 @@ export function trainHeadInWorker(
     worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
         case 'ready': {
+          ready = true
+          if (settled) {
+            idle() // cancelled while the worker was starting: the job is never sent
+            break
+          }
           const list: ArrayBuffer[] = []
           if (transfer) {
             list.push(data.features.buffer as ArrayBuffer)
@@ -112,6 +130,7 @@ export function trainHeadInWorker(
               list.push(rest.validation.features.buffer as ArrayBuffer)
           }
           worker.postMessage({ type: 'train', data, options: rest }, list)
+          running = true
           break
         }
         case 'progress':
@@ -123,10 +142,14 @@ export function trainHeadInWorker(
           }
           break
         case 'done':
+          running = false
           finish(() => resolve(message.result))
+          idle()
           break
         case 'error':
+          running = false
           finish(() => reject(rebuildError(message.name, message.message)))
+          idle()
           break
       }
     })

@@ -78,6 +78,23 @@ describe('trainHeadInWorker', () => {
     })
   })
 
+  it('cancelling runs mid-training never takes this process down', async () => {
+    // Terminating the worker while onnxruntime ran in it aborted the whole process (a Napi::Error thrown
+    // in the thread's teardown: "terminate called after throwing an instance of 'Napi::Error'"), within a few
+    // of these rounds; the worker is now told to stop and terminated once it has answered.
+    for (let round = 0; round < 20; round++) {
+      const controller = new AbortController()
+      const run = trainHeadInWorker(data(), {
+        epochs: 100_000,
+        signal: controller.signal,
+        onProgress: (e) => {
+          if (e.epoch === 2) controller.abort()
+        },
+      })
+      await expect(run).rejects.toMatchObject({ name: 'AbortError' })
+    }
+  })
+
   it('passes errors back with their type and plain message', async () => {
     const d = data()
     const error = await trainHeadInWorker({ ...d, labels: d.labels.map(() => [0]) }).catch((e) => e)
