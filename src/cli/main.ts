@@ -657,7 +657,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('add')
     .description('add photos to an album (a photo can be in several albums)')
     .argument('<album>')
-    .argument('<photos...>')
+    .argument('<photos...>', 'photos, or folders: every photo of the library under a folder')
     .action(async (album: string, photos: string[]) => {
       await withEngine(g(), {}, async (engine) => {
         const { ids, unknown } = await engine.photoIds(photos)
@@ -675,7 +675,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command('remove')
     .description('take photos out of an album (they stay in the library)')
     .argument('<album>')
-    .argument('<photos...>')
+    .argument('<photos...>', 'photos, or folders: every photo of the library under a folder')
     .action(async (album: string, photos: string[]) => {
       await withEngine(g(), {}, async (engine) => {
         const { ids, unknown } = await engine.photoIds(photos)

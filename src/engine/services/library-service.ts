@@ -278,18 +278,28 @@ export class LibraryService {
     return (await this.deps.store.query(`path = ${sqlString(canonicalPath(p))}`))[0]
   }
 
-  /** Library photo ids for paths; the paths that are not library photos are returned apart. */
+  /**
+   * Library photo ids for paths, each a photo or a folder (every library photo under it, at any depth: `albums
+   * add Trip ~/Pictures/Trip`); each id once, in the order given. The paths that name no library photo are
+   * returned apart.
+   */
   async photoIds(paths: string[]): Promise<{ ids: string[]; unknown: string[] }> {
-    const byPath = new Map(
-      (await this.deps.store.indexState()).filter((r) => r.status === 'ok').map((r) => [r.path, r.id]),
-    )
-    const ids: string[] = []
+    const rows = (await this.deps.store.indexState()).filter((r) => r.status === 'ok')
+    const byPath = new Map(rows.map((r) => [r.path, r.id]))
+    const ids = new Set<string>()
     const unknown: string[] = []
     for (const p of paths) {
-      const id = byPath.get(canonicalPath(p))
-      if (id) ids.push(id)
-      else unknown.push(p)
+      const wanted = canonicalPath(p)
+      const id = byPath.get(wanted)
+      if (id) {
+        ids.add(id)
+        continue
+      }
+      const prefix = wanted.endsWith(path.sep) ? wanted : wanted + path.sep
+      const under = rows.filter((r) => r.path.startsWith(prefix)).sort((a, b) => a.path.localeCompare(b.path))
+      if (under.length === 0) unknown.push(p)
+      for (const r of under) ids.add(r.id)
     }
-    return { ids, unknown }
+    return { ids: [...ids], unknown }
   }
 }

@@ -30,6 +30,27 @@ describe('library service (fake decoder, extractor and matmul; real store in a t
     expect(row?.embedding).toHaveLength(64)
   })
 
+  it('finds the photos under a folder given instead of a photo, each once (albums add DIR)', async () => {
+    world = await fakeWorld()
+    await world.write(photoSet(['red'], 2), 'trip')
+    await world.write(photoSet(['blue'], 1), path.join('trip', 'day 2'))
+    await world.write(photoSet(['green'], 1), 'home')
+    await world.write(photoSet(['grey'], 1), 'trip 2')
+    const engine = await world.open()
+    await engine.index([world.photosDir])
+    const trip = path.join(world.photosDir, 'trip')
+    const idOf = async (rel: string) => (await engine.photoByPath(path.join(world.photosDir, rel)))!.id
+    const missing = path.join(world.photosDir, 'no such folder')
+    const r = await engine.photoIds([path.join(trip, 'red-2.jpg'), `${trip}${path.sep}`, missing])
+    // The named photo first, then the folder's others in path order; 'trip 2' is another folder.
+    expect(r.ids).toEqual([
+      await idOf('trip/red-2.jpg'),
+      await idOf('trip/day 2/blue-1.jpg'),
+      await idOf('trip/red-1.jpg'),
+    ])
+    expect(r.unknown).toEqual([missing])
+  })
+
   it('measures a run with the injected clock', async () => {
     world = await fakeWorld()
     await world.write(photoSet(['red'], 2))
