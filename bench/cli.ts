@@ -244,14 +244,15 @@ export async function benchIndexing(cache: string, log: Log): Promise<Json> {
     const l = w.layout as Json
     return `${l.lanes}x${l.threads}x${l.batch}` === best.layout
   })
+  const workPooled = bestWork.length === 0 ? null : pooled(bestWork)
   const work =
-    bestWork.length === 0
+    workPooled === null
       ? null
       : {
-          ...pooled(bestWork),
+          ...workPooled,
           layout: best.layout,
-          ceiling: round(pooled(bestWork).photosPerSecond / best.photosPerSecond, 3),
-          cpuCeiling: round(best.cpuMsPerPhoto / pooled(bestWork).cpuMsPerPhoto, 3),
+          ceiling: round(workPooled.photosPerSecond / best.photosPerSecond, 3),
+          cpuCeiling: round(best.cpuMsPerPhoto / workPooled.cpuMsPerPhoto, 3),
           what: 'sha256 + decodePhoto (thumbnail, model input, perceptual hashes, metadata) + ImageEmbedder, no store, no start-up',
         }
   const index = {

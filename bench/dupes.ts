@@ -324,9 +324,13 @@ async function measure(): Promise<Json> {
       readThumbnail: thumbnailOf,
       readFile: () => Promise.reject(new Error('no file: the thumbnail is read')),
     })
+    /** The check of the pair actually asked (a stand-in's own hash), counted when kept verdicts answer it. */
+    const checkCounted = (a: VerifiablePhoto, b: VerifiablePhoto) => {
+      if (a.hash && b.hash && verdicts.get(VerdictCache.key(a.hash, b.hash, false))) answeredFromKept++
+      return check(a, b)
+    }
     const verify = (a: DupePhoto, b: DupePhoto) => {
       verifications++
-      if (a.hash && b.hash && verdicts.get(VerdictCache.key(a.hash, b.hash, false))) answeredFromKept++
       const pa = corpus.picture.get(a.id)!
       const pb = corpus.picture.get(b.id)!
       const sameCluster = pa.kind === 'edit' && pb.kind === 'edit' && pa.source === pb.source
@@ -334,9 +338,9 @@ async function measure(): Promise<Json> {
         poolCollisions++
         const id = `${b.id}~stand-in`
         standIns.set(id, { kind: 'distinct', index: (pb.kind === 'distinct' ? pb.index : 0) + 1 })
-        return check(a, { id, path: b.path, hash: `${b.hash}~stand-in` })
+        return checkCounted(a, { id, path: b.path, hash: `${b.hash}~stand-in` })
       }
-      return check(a, b)
+      return checkCounted(a, b)
     }
     return Object.assign(verify, { concurrency: check.concurrency, close: check.close })
   }

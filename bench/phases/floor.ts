@@ -5,7 +5,7 @@
 //             the content hash (sha256 of the bytes), the product's decode (decodePhoto: thumbnail, model
 //             input, perceptual hashes, metadata), then the same embedding. The floor plus this work is the
 //             best an indexer of the same design could reach.
-// Both use the engine's own code: decodeModelInputOnly (src/engine/decode) and ImageEmbedder
+// All use the engine's own code: decodeModelInputOnly or decodePhoto (src/engine/decode) and ImageEmbedder
 // (src/engine/embed, inference in a worker thread). The layout is given on the command line: `lanes`
 // decode-then-embed lanes, each with its own embedder of `threads` onnxruntime threads, embedding `batch`
 // photos a run. Prints one JSON line.

@@ -295,8 +295,8 @@ export class LibraryService {
         ids.add(id)
         continue
       }
-      const prefix = wanted.endsWith(path.sep) ? wanted : wanted + path.sep
-      const under = rows.filter((r) => r.path.startsWith(prefix)).sort((a, b) => a.path.localeCompare(b.path))
+      // Not a photo: a folder's photos, in path order (only here, so a list of photos costs no sort).
+      const under = rows.filter((r) => isInside(r.path, wanted)).sort((a, b) => a.path.localeCompare(b.path))
       if (under.length === 0) unknown.push(p)
       for (const r of under) ids.add(r.id)
     }

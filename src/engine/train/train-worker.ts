@@ -141,15 +141,14 @@ export function trainHeadInWorker(
             finish(() => reject(error)) // a failing listener stops the training rather than crashing here
           }
           break
+        // The worker is idle once it answers: terminated here when it was cancelled before, or by finish().
         case 'done':
-          running = false
-          finish(() => resolve(message.result))
           idle()
+          finish(() => resolve(message.result))
           break
         case 'error':
-          running = false
-          finish(() => reject(rebuildError(message.name, message.message)))
           idle()
+          finish(() => reject(rebuildError(message.name, message.message)))
           break
       }
     })
