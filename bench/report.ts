@@ -210,6 +210,22 @@ function copiesRows(f: Json): Row[] {
   ]
 }
 
+function suiteRows(f: Json): Row[] {
+  const vitest = obj(f.vitest)
+  const e2e = obj(f.e2e)
+  if (!vitest || !e2e) return []
+  return [
+    {
+      what: '`npm test`: vitest, then the interface build and Playwright (this working tree, one after the other)',
+      measured:
+        `**${fixed(f.seconds, 0)} s** (vitest ${fixed(vitest.seconds, 0)} s, ${vitest.passed} tests; ` +
+        `build and Playwright ${fixed(e2e.seconds, 0)} s, ${e2e.passed} tests, ${e2e.skipped} skipped); ` +
+        `CPU ${fixed(f.cpuSeconds, 0)} s`,
+      target: `≤ ${f.targetSeconds} s ${verdict(f.met)}`.trim(),
+    },
+  ]
+}
+
 /** The README's benchmark table, in this order; a section not in the results file is left out. */
 const BENCH_ROWS: Array<[string, (f: Json) => Row[]]> = [
   ['startup', startupRows],
@@ -221,6 +237,7 @@ const BENCH_ROWS: Array<[string, (f: Json) => Row[]]> = [
   ['training', trainingRows],
   ['reprojection', reprojectionRows],
   ['renderer', rendererRows],
+  ['suite', suiteRows],
 ]
 
 function table(header: string[], rows: string[][]): string {
@@ -265,6 +282,19 @@ export function readmeBlocks(results: ResultsFile): Record<string, string> {
       '',
       source(evalSection, 'eval'),
     ].join('\n')
+  }
+
+  const suite = results.sections.suite
+  const sv = obj(suite?.figures.vitest)
+  const se = obj(suite?.figures.e2e)
+  if (suite && sv && se) {
+    const f = suite.figures
+    blocks.suite =
+      `\`npm test\` took **${fixed(f.seconds, 0)} s** here (${fixed(Number(f.seconds) / 60, 1)} min; ` +
+      `\`npm run bench -- suite\`, ${stamp(suite)}${loadText(suite)}): vitest ${fixed(sv.seconds, 0)} s ` +
+      `(${sv.passed} tests), then the interface build and Playwright ${fixed(se.seconds, 0)} s ` +
+      `(${se.passed} tests, ${se.skipped} skipped), ${fixed(f.cpuSeconds, 0)} s of CPU in all on ` +
+      `${suite.machine}. A busy machine takes much longer.`
   }
 
   const rows: string[][] = []

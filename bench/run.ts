@@ -17,6 +17,8 @@
  * - reprojection: applying a new head to 100,000 photos (no decoding).
  * - renderer: the interface in Chromium (browser mode) with 100,000 photos: time to first grid paint, and
  *   frames per second while scrolling the grid.
+ * - suite: `npm test` in this working tree (vitest, then the interface build and Playwright), wall and CPU
+ *   time of each step; some 8 minutes.
  *
  * Sizes: TESSERA_BENCH_CAMERA (photos, default 400), TESSERA_BENCH_RESCAN (files, default 100,000),
  * TESSERA_BENCH_ROUNDS (indexing rounds, default 2). Corpora are cached in TESSERA_BENCH_CACHE (default
@@ -31,6 +33,7 @@ import { benchSimilarity } from './similarity.js'
 import { benchDupes } from './dupes.js'
 import { benchCopies } from './copies.js'
 import { benchTraining } from './training.js'
+import { benchSuite } from './suite.js'
 import {
   RESULTS_DIR,
   RESULTS_FILE,
@@ -76,6 +79,7 @@ const SECTIONS: Record<string, () => Promise<Json>> = {
     }
     return benchRenderer(CACHE, log)
   },
+  suite: () => benchSuite(log),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

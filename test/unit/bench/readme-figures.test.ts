@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { blockNames, formatBlocks, replaceBlocks } from '../../../bench/figures.js'
 import { readmeBlocks, resultsMarkdown } from '../../../bench/report.js'
 import { parseResults, serializeResults, withSection, type ResultsFile } from '../../../bench/results.js'
+import { summaryCounts } from '../../../bench/suite.js'
 
 const stamp = (commit: string, date: string) => ({ commit, date, machine: '2 × test cpu, 4 GiB, node v20' })
 
@@ -81,6 +82,44 @@ describe('README figures', () => {
     const { retrieval } = await formatBlocks(readmeBlocks(results))
     const lines = retrieval!.split('\n').filter((l) => l.startsWith('|'))
     expect(new Set(lines.map((l) => l.length)).size).toBe(1) // padded columns
+  })
+})
+
+describe('the suite section', () => {
+  const suite = {
+    ...stamp('ccccccc', '2026-12-03T10:00:00.000Z'),
+    load: { before: 1.2, after: 2.5 },
+    figures: {
+      seconds: 451.4,
+      cpuSeconds: 720.3,
+      vitest: { seconds: 335.2, cpuSeconds: 590.1, passed: 1183, failed: 0, skipped: 0 },
+      e2e: { seconds: 116.2, cpuSeconds: 130.2, passed: 17, failed: 0, skipped: 7 },
+      targetSeconds: 360,
+      met: false,
+    },
+  }
+  const blocks = readmeBlocks({ version: 2, sections: { ...results.sections, suite } })
+
+  it('gives the test section its sentence and the benchmark table its row, from the results alone', () => {
+    expect(blocks.suite).toContain('**451 s**')
+    expect(blocks.suite).toContain('7.5 min')
+    expect(blocks.suite).toContain('vitest 335 s (1183 tests)')
+    expect(blocks.suite).toContain('Playwright 116 s (17 tests, 7 skipped)')
+    expect(blocks.suite).toContain('2026-12-03, ccccccc, load 1.2 → 2.5')
+    expect(blocks.benchmarks).toContain('≤ 360 s **not met**')
+    expect(readmeBlocks(results).suite).toBeUndefined()
+  })
+
+  it('reads the counts from the last plain summary line, colours and all', () => {
+    const out =
+      'tests: 1 passed, 0 failed, 0 skipped\n\x1b[32mlog\x1b[0m\ntests: 1183 passed, 2 failed, 3 skipped\n'
+    expect(summaryCounts(out, 'tests')).toEqual({ passed: 1183, failed: 2, skipped: 3 })
+    expect(summaryCounts('e2e tests: 17 passed, 0 failed, 7 skipped\n', 'e2e tests')).toEqual({
+      passed: 17,
+      failed: 0,
+      skipped: 7,
+    })
+    expect(summaryCounts('Tests  1183 passed (1183)\n', 'tests')).toBeUndefined()
   })
 })
 

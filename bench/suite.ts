@@ -1,0 +1,102 @@
+/**
+ * The `suite` section: how long `npm test` takes on this machine, so the README's figure comes from a
+ * results file like every other one (it used to be typed by hand from a CI log).
+ *
+ * Runs the steps of `npm test` in this working tree, one after the other as the script does: `vitest run`,
+ * then `npm run test:e2e` (the interface build and Playwright). Each step's wall time and CPU time (GNU
+ * time: the step and every process it waited for, test servers, CLI runs and Chromium included) and its
+ * test counts, from the plain summary lines both reporters print. A step that fails fails the section: a
+ * duration is only recorded for a green suite. Vitest makes its own cache of indexed libraries, as in CI
+ * (TESSERA_TEST_CACHE is cleared for the run).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Json } from './results.js'
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const GNU_TIME = '/usr/bin/time'
+/** Issue 9's target for `npm test` (vitest + Playwright) on this 2-core machine. */
+export const SUITE_TARGET_SECONDS = 360
+
+type Log = (message: string) => void
+
+export interface StepRun {
+  seconds: number
+  cpuSeconds: number | null
+  passed: number
+  failed: number
+  skipped: number
+}
+
+/** `passed`, `failed` and `skipped` from the last `LABEL: N passed, N failed, N skipped` line of `output`. */
+export function summaryCounts(
+  output: string,
+  label: string,
+): Omit<StepRun, 'seconds' | 'cpuSeconds'> | undefined {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, '') // eslint-disable-line no-control-regex
+  const re = new RegExp(`^${label}: (\\d+) passed, (\\d+) failed, (\\d+) skipped$`, 'gm')
+  const last = [...plain.matchAll(re)].pop()
+  if (!last) return undefined
+  return { passed: Number(last[1]), failed: Number(last[2]), skipped: Number(last[3]) }
+}
+
+async function step(name: string, command: string[], label: string, log: Log): Promise<StepRun> {
+  const timed = existsSync(GNU_TIME)
+  const timeFile = path.join(os.tmpdir(), `tessera-bench-suite-${process.pid}-${name}`)
+  const [cmd, ...args] = timed ? [GNU_TIME, '-o', timeFile, '-f', '%U %S', ...command] : command
+  const env = { ...process.env }
+  delete env.TESSERA_TEST_CACHE
+  log(`suite: ${command.join(' ')}`)
+  const started = performance.now()
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const child = spawn(cmd!, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    const keep = (d: Buffer) => {
+      out += d.toString()
+      if (out.length > 4_000_000) out = out.slice(-2_000_000) // the summary is at the end
+    }
+    child.stdout.on('data', keep)
+    child.stderr.on('data', keep)
+    child.on('error', reject)
+    child.on('close', (c) => resolve({ code: c, output: out }))
+  })
+  const seconds = Math.round((performance.now() - started) / 100) / 10
+  let cpuSeconds: number | null = null
+  if (timed) {
+    const [user, sys] = (await fs.readFile(timeFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number)
+    await fs.rm(timeFile, { force: true })
+    cpuSeconds = Math.round((user! + sys!) * 10) / 10
+  }
+  const counts = summaryCounts(output, label)
+  if (code !== 0 || !counts || counts.failed > 0)
+    throw new Error(
+      `${command.join(' ')} did not pass (exit ${code}); a duration is only recorded for a green suite:\n` +
+        output.slice(-3000),
+    )
+  log(`suite: ${name} ${seconds} s, ${counts.passed} passed, ${counts.skipped} skipped`)
+  return { seconds, cpuSeconds, ...counts }
+}
+
+export async function benchSuite(log: Log): Promise<Json> {
+  const npx = (bin: string, ...rest: string[]) => [path.join(REPO, 'node_modules', '.bin', bin), ...rest]
+  const vitest = await step('vitest', npx('vitest', 'run'), 'tests', log)
+  const e2e = await step('e2e', ['npm', 'run', 'test:e2e'], 'e2e tests', log)
+  const seconds = Math.round((vitest.seconds + e2e.seconds) * 10) / 10
+  return {
+    command: 'npm test (vitest run, then npm run test:e2e: the interface build and Playwright)',
+    where: 'this working tree, out/cli built when stale, a fresh cache of indexed libraries',
+    seconds,
+    cpuSeconds:
+      vitest.cpuSeconds === null || e2e.cpuSeconds === null
+        ? null
+        : Math.round((vitest.cpuSeconds + e2e.cpuSeconds) * 10) / 10,
+    vitest,
+    e2e,
+    targetSeconds: SUITE_TARGET_SECONDS,
+    met: seconds <= SUITE_TARGET_SECONDS,
+  }
+}
