@@ -291,7 +291,9 @@ export function readmeBlocks(results: ResultsFile): Record<string, string> {
     const f = suite.figures
     blocks.suite =
       `\`npm test\` took **${fixed(f.seconds, 0)} s** here (${fixed(Number(f.seconds) / 60, 1)} min; ` +
-      `\`npm run bench -- suite\`, ${stamp(suite)}${loadText(suite)}): vitest ${fixed(sv.seconds, 0)} s ` +
+      `\`npm run bench -- suite\`, ${stamp(suite)}` +
+      (suite.load ? `, load ${suite.load.before} when it started` : '') +
+      `): vitest ${fixed(sv.seconds, 0)} s ` +
       `(${sv.passed} tests), then the interface build and Playwright ${fixed(se.seconds, 0)} s ` +
       `(${se.passed} tests, ${se.skipped} skipped), ${fixed(f.cpuSeconds, 0)} s of CPU in all on ` +
       `${suite.machine}. A busy machine takes much longer.`

@@ -105,7 +105,7 @@ describe('the suite section', () => {
     expect(blocks.suite).toContain('7.5 min')
     expect(blocks.suite).toContain('vitest 335 s (1183 tests)')
     expect(blocks.suite).toContain('Playwright 116 s (17 tests, 7 skipped)')
-    expect(blocks.suite).toContain('2026-12-03, ccccccc, load 1.2 → 2.5')
+    expect(blocks.suite).toContain('2026-12-03, ccccccc, load 1.2 when it started')
     expect(blocks.benchmarks).toContain('≤ 360 s **not met**')
     expect(readmeBlocks(results).suite).toBeUndefined()
   })
