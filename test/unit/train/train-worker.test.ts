@@ -78,10 +78,40 @@ describe('trainHeadInWorker', () => {
     })
   })
 
+  it('is never terminated while it runs a job: cancel is a message, answered before the worker ends', async () => {
+    // Terminating the worker while onnxruntime ran in it aborted the whole process. Deterministic: the
+    // stand-in entry (fixtures/answers-late-entry.mjs) answers a cancel only after a moment and says so on a
+    // broadcast channel first; the old code terminated it at the cancel, so that word never came.
+    const channel = new BroadcastChannel('tessera-train-worker-test')
+    const order: string[] = []
+    const heard = new Promise<void>((resolve) => {
+      channel.onmessage = (event: MessageEvent) => {
+        order.push(String(event.data))
+        resolve()
+      }
+    })
+    try {
+      const controller = new AbortController()
+      const run = trainHeadInWorker(data(), {
+        entry: new URL('./fixtures/answers-late-entry.mjs', import.meta.url),
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      })
+      await expect(run).rejects.toMatchObject({ name: 'AbortError' })
+      order.push('rejected')
+      await heard
+      // The caller is answered at once; the worker is left to finish its step and answer.
+      expect(order).toEqual(['rejected', 'still running after the cancel'])
+    } finally {
+      channel.close()
+    }
+  })
+
   it('cancelling runs mid-training never takes this process down', async () => {
     // Terminating the worker while onnxruntime ran in it aborted the whole process (a Napi::Error thrown
     // in the thread's teardown: "terminate called after throwing an instance of 'Napi::Error'"); the worker
-    // is now told to stop and terminated once it has answered. A stress test, not a certainty: with the old
+    // is now told to stop and terminated once it has answered (the test above checks that order
+    // deterministically; this one runs the real entry). A stress test, not a certainty: with the old
     // code, 5 trials of such rounds died at rounds 7, 12, 15, 21 and 42 (the server at its 10th cancel),
     // so these 20 catch it about 3 times in 5; the fixed code passed 30 + 40 + 20 rounds.
     for (let round = 0; round < 20; round++) {
