@@ -201,17 +201,25 @@ export class Vocabulary {
     return undefined
   }
 
-  /** Known words within a small edit distance of `word`, nearest first (then the broader ones). */
+  /**
+   * Known words that `word` looks like a misspelling of: those at the least edit distance found (one edit, or
+   * two for words of 5 letters or more), the broader ones first. Most unknown words are real words the model
+   * has no class for ("yellow", "grass"), not typos, so the guesses are kept few: only the nearest ones, and
+   * two edits away only with the same first letter, which typing rarely gets wrong ("elefant" → elephant,
+   * but not "yellow" → cello, pillow).
+   */
   suggest(word: string, n = 5): string[] {
     const w = word.toLowerCase()
     const max = w.length <= 4 ? 1 : 2
     const scored: Array<[string, number, number]> = []
     for (const [candidate, classes] of this.classesOf) {
       const d = editDistance(w, candidate, max)
-      if (d <= max) scored.push([candidate, d, classes.length])
+      if (d <= max && (d < 2 || candidate[0] === w[0])) scored.push([candidate, d, classes.length])
     }
+    const nearest = Math.min(...scored.map((s) => s[1]))
     return scored
-      .sort((a, b) => a[1] - b[1] || b[2] - a[2] || a[0].localeCompare(b[0]))
+      .filter((s) => s[1] === nearest)
+      .sort((a, b) => b[2] - a[2] || a[0].localeCompare(b[0]))
       .slice(0, n)
       .map((s) => s[0])
   }

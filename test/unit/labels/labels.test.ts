@@ -81,6 +81,12 @@ describe('vocabulary', () => {
     expect(parsed.unknown).toEqual([{ word: 'beach', suggestions: ['beast'] }])
     expect(v.parse('dgo').unknown).toEqual([{ word: 'dgo', suggestions: ['dog'] }])
     expect(v.suggest('brid')).toEqual(['bird'])
+    // Guesses are kept few: one edit away whatever the letter, two only with the same first letter (a
+    // real word the model has no class for is not a typo: "yellow" is not "cello"), and only the nearest.
+    expect(v.suggest('least')).toEqual(['beast'])
+    expect(v.suggest('hiran')).toEqual(['heron'])
+    expect(v.suggest('caron')).toEqual([])
+    expect(v.suggest('bidr')).toEqual(['bird'])
     expect(editDistance('dgo', 'dog')).toBe(1)
     expect(editDistance('kitten', 'sitting')).toBe(3)
   })
