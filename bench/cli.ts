@@ -1,23 +1,22 @@
 /**
  * The sections that time the `tessera` command itself (bin/tessera.js, as a user runs it, start-up included):
  * CLI start-up, indexing against the decode + embed floor, the unchanged rescan at 100,000 files, and the
- * retrieval-quality evaluation. Peak RSS of a command comes from GNU time (`/usr/bin/time -f %M`).
+ * retrieval-quality evaluation. CPU time and peak RSS of a command come from GNU time (bench/timed-run.ts).
  */
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import fs from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { datasetsDir, listSeedPhotos, makeCameraJpegs, makeSmallDistinctImages } from './corpus.js'
 import type { Json } from './results.js'
+import { timedRun } from './timed-run.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.resolve(HERE, '..')
 const BIN = path.join(REPO, 'bin', 'tessera.js')
-const GNU_TIME = '/usr/bin/time'
 
 type Log = (message: string) => void
 
@@ -49,37 +48,10 @@ export interface CommandRun {
 /** `tessera ARGS` as a user runs it; rejects when it exits non-zero. */
 export async function tessera(args: string[]): Promise<CommandRun> {
   await ensureCliBuilt()
-  const timed = existsSync(GNU_TIME)
-  const timeFile = path.join(
-    os.tmpdir(),
-    `tessera-bench-time-${process.pid}-${Math.random().toString(36).slice(2)}`,
-  )
-  const [command, argv] = timed
-    ? [GNU_TIME, ['-o', timeFile, '-f', '%M %U %S', process.execPath, BIN, ...args]]
-    : [process.execPath, [BIN, ...args]]
-  const started = performance.now()
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
-      let out = ''
-      let err = ''
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-      child.on('error', reject)
-      child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }))
-    },
-  )
-  const seconds = (performance.now() - started) / 1000
-  let peakRssMiB: number | null = null
-  let cpuSeconds: number | null = null
-  if (timed) {
-    const fields = (await fs.readFile(timeFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number)
-    await fs.rm(timeFile, { force: true })
-    peakRssMiB = round(fields[0]! / 1024, 1)
-    cpuSeconds = round(fields[1]! + fields[2]!, 2)
-  }
-  if (code !== 0) throw new Error(`tessera ${args.join(' ')} exited with ${code}:\n${stderr.slice(-2000)}`)
-  return { seconds, peakRssMiB, cpuSeconds, stdout }
+  const run = await timedRun([process.execPath, BIN, ...args])
+  if (run.code !== 0)
+    throw new Error(`tessera ${args.join(' ')} exited with ${run.code}:\n${run.stderr.slice(-2000)}`)
+  return { seconds: run.seconds, peakRssMiB: run.peakRssMiB, cpuSeconds: run.cpuSeconds, stdout: run.stdout }
 }
 
 function round(n: number, digits: number): number {

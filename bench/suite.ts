@@ -9,16 +9,12 @@
  * duration is only recorded for a green suite. Vitest makes its own cache of indexed libraries, as in CI
  * (TESSERA_TEST_CACHE is cleared for the run).
  */
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import fs from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Json } from './results.js'
+import { timedRun } from './timed-run.js'
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const GNU_TIME = '/usr/bin/time'
 /** Issue 9's target for `npm test` (vitest + Playwright) on this 2-core machine. */
 export const SUITE_TARGET_SECONDS = 360
 
@@ -45,38 +41,19 @@ export function summaryCounts(
 }
 
 async function step(name: string, command: string[], label: string, log: Log): Promise<StepRun> {
-  const timed = existsSync(GNU_TIME)
-  const timeFile = path.join(os.tmpdir(), `tessera-bench-suite-${process.pid}-${name}`)
-  const [cmd, ...args] = timed ? [GNU_TIME, '-o', timeFile, '-f', '%U %S', ...command] : command
   const env = { ...process.env }
   delete env.TESSERA_TEST_CACHE
   log(`suite: ${command.join(' ')}`)
-  const started = performance.now()
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn(cmd!, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    const keep = (d: Buffer) => {
-      out += d.toString()
-      if (out.length > 4_000_000) out = out.slice(-2_000_000) // the summary is at the end
-    }
-    child.stdout.on('data', keep)
-    child.stderr.on('data', keep)
-    child.on('error', reject)
-    child.on('close', (c) => resolve({ code: c, output: out }))
-  })
-  const seconds = Math.round((performance.now() - started) / 100) / 10
-  let cpuSeconds: number | null = null
-  if (timed) {
-    const [user, sys] = (await fs.readFile(timeFile, 'utf8')).trim().split('\n').pop()!.split(' ').map(Number)
-    await fs.rm(timeFile, { force: true })
-    cpuSeconds = Math.round((user! + sys!) * 10) / 10
-  }
-  const counts = summaryCounts(output, label)
-  if (code !== 0 || !counts || counts.failed > 0)
+  const run = await timedRun(command, { cwd: REPO, env, keepLast: 2_000_000 })
+  const output = `${run.stdout}\n${run.stderr}`
+  const counts = summaryCounts(run.stdout, label)
+  if (run.code !== 0 || !counts || counts.failed > 0)
     throw new Error(
-      `${command.join(' ')} did not pass (exit ${code}); a duration is only recorded for a green suite:\n` +
+      `${command.join(' ')} did not pass (exit ${run.code}); a duration is only recorded for a green suite:\n` +
         output.slice(-3000),
     )
+  const seconds = Math.round(run.seconds * 10) / 10
+  const cpuSeconds = run.cpuSeconds === null ? null : Math.round(run.cpuSeconds * 10) / 10
   log(`suite: ${name} ${seconds} s, ${counts.passed} passed, ${counts.skipped} skipped`)
   return { seconds, cpuSeconds, ...counts }
 }
