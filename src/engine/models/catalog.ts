@@ -34,6 +34,7 @@ export interface CatalogEntry {
   id: string
   /** Shown to the user. */
   title: string
+  /** One line for the model picker; its size is shown beside it (downloadBytes), so it is not repeated here. */
   description: string
   isDefault: boolean
   /** Approximate total download, for the UI. */
@@ -54,7 +55,8 @@ const CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711]
 const mobilenet: CatalogEntry = {
   id: 'mobilenetv2-12-int8',
   title: 'MobileNetV2 (int8)',
-  description: 'Small and fast image model (3.6 MB). Finds similar photos and duplicates; no text search.',
+  description:
+    'Small and fast image model. Finds similar photos and duplicates, and finds photos by the things it recognises (dog, daisy, sports car…); for descriptions in your own words, use CLIP.',
   isDefault: true,
   downloadBytes: 3_655_033,
   files: [
@@ -163,7 +165,7 @@ const clipFullFiles = clipFiles(
 const clip: CatalogEntry = {
   id: 'clip-vit-b32',
   title: 'CLIP ViT-B/32',
-  description: 'Larger model (about 600 MB) that also understands text: search photos by describing them.',
+  description: 'Larger model that also understands text: search photos by describing them in your own words.',
   isDefault: false,
   downloadBytes: totalBytes(clipFullFiles),
   files: clipFullFiles,
@@ -188,7 +190,7 @@ const clipQuantized: CatalogEntry = {
   id: 'clip-vit-b32-q8',
   title: 'CLIP ViT-B/32, small (int8)',
   description:
-    'The same CLIP quantized to 8 bits (about 155 MB): text search at a quarter of the download, slightly less precise.',
+    'The same CLIP quantized to 8 bits: text search at a quarter of the download, slightly less precise.',
   isDefault: false,
   downloadBytes: totalBytes(clipQuantizedFiles),
   files: clipQuantizedFiles,
