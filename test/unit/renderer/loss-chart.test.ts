@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { lossChart, niceCeil } from '../../../src/renderer/src/views/training/loss-chart'
+import { lossChart, niceCeil, tickLabel } from '../../../src/renderer/src/views/training/loss-chart'
 
 const box = { width: 210, height: 120, pad: { left: 10, right: 0, top: 20, bottom: 0 } }
 
@@ -18,6 +18,16 @@ describe('loss chart', () => {
     expect(niceCeil(7.2)).toBe(10)
     expect(niceCeil(20)).toBe(20)
     expect(niceCeil(0)).toBe(1)
+  })
+
+  it('labels the y ticks with the digits that tell them apart, however small the loss', () => {
+    // A loss that stayed below 0.005 (three easy albums) showed "0.00" on every tick.
+    const labels = (losses: number[]) => lossChart(losses, 10, box).yTicks.map((t) => tickLabel(t.value))
+    expect(labels([0.0041, 0.0007])).toEqual(['0', '0.0025', '0.005'])
+    expect(labels([0.0012])).toEqual(['0', '0.001', '0.002'])
+    expect(labels([0.73])).toEqual(['0', '0.5', '1'])
+    expect(labels([3.2, 1])).toEqual(['0', '2.5', '5'])
+    expect(labels([14])).toEqual(['0', '10', '20'])
   })
 
   it('spans the planned epochs on x and 0..max on y', () => {

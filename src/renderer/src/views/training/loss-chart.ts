@@ -33,6 +33,15 @@ export function niceCeil(value: number): number {
   return 10 * power
 }
 
+/**
+ * A y-axis tick as text, with the digits that tell the ticks apart: they are 0, ½ and 1 times a nice
+ * maximum (1, 2 or 5 × 10ⁿ), so two significant digits always suffice ("0.0025", "2.5", "50"). Fixed
+ * decimals showed "0.00" on every tick of a loss that stayed below 0.005.
+ */
+export function tickLabel(value: number): string {
+  return String(Number(value.toPrecision(2)))
+}
+
 function round(v: number): number {
   return Math.round(v * 10) / 10
 }
