@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { datasetsDir, listSeedPhotos, makeCameraJpegs, makeSmallDistinctImages } from './corpus.js'
 import type { Json } from './results.js'
-import { timedRun } from './timed-run.js'
+import { timedRun, type TimedRun } from './timed-run.js'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 const REPO = path.resolve(HERE, '..')
@@ -36,14 +36,8 @@ export function phase(script: string, args: string[]): Promise<Json> {
   })
 }
 
-export interface CommandRun {
-  /** Wall-clock seconds from spawn to exit: start-up included. */
-  seconds: number
-  /** From GNU time, when installed. */
-  peakRssMiB: number | null
-  cpuSeconds: number | null
-  stdout: string
-}
+/** A timed `tessera` run (bench/timed-run.ts), its exit code and stderr left out: it exited 0. */
+export type CommandRun = Pick<TimedRun, 'seconds' | 'peakRssMiB' | 'cpuSeconds' | 'stdout'>
 
 /** `tessera ARGS` as a user runs it; rejects when it exits non-zero. */
 export async function tessera(args: string[]): Promise<CommandRun> {

@@ -9,6 +9,7 @@
  * duration is only recorded for a green suite. Vitest makes its own cache of indexed libraries, as in CI
  * (TESSERA_TEST_CACHE is cleared for the run).
  */
+import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Json } from './results.js'
@@ -58,7 +59,17 @@ async function step(name: string, command: string[], label: string, log: Log): P
   return { seconds, cpuSeconds, ...counts }
 }
 
+/** `npm test` in package.json: the two steps below, timed one by one. */
+const NPM_TEST = 'vitest run && npm run test:e2e'
+
 export async function benchSuite(log: Log): Promise<Json> {
+  const pkg = JSON.parse(await fs.readFile(path.join(REPO, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>
+  }
+  if (pkg.scripts.test !== NPM_TEST)
+    throw new Error(
+      `package.json's test script is "${pkg.scripts.test}", not "${NPM_TEST}": update bench/suite.ts, which times those steps.`,
+    )
   const npx = (bin: string, ...rest: string[]) => [path.join(REPO, 'node_modules', '.bin', bin), ...rest]
   const vitest = await step('vitest', npx('vitest', 'run'), 'tests', log)
   const e2e = await step('e2e', ['npm', 'run', 'test:e2e'], 'e2e tests', log)

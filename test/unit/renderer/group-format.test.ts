@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  countAndDates,
   formatDateRange,
   groupTitle,
   suggestedAlbumName,
@@ -15,6 +16,16 @@ describe('group labels', () => {
     expect(formatDateRange(null, '2024-01-02')).toBe('2 Jan 2024')
     expect(formatDateRange(null, null)).toBe('No date')
     expect(formatDateRange('garbage', null)).toBe('No date')
+  })
+
+  it('keeps a card’s count and each date whole, breaking only between the parts', () => {
+    const nb = '\u00a0'
+    expect(countAndDates({ photos: [1, 2], from: '2026-12-06', to: '2026-12-06' })).toBe(
+      `2${nb}photos · 6${nb}Dec${nb}2026`,
+    )
+    expect(countAndDates({ photos: [1], from: '2024-02-28', to: '2024-03-02' })).toBe(
+      `1${nb}photos · 28${nb}Feb – 2${nb}Mar${nb}2024`,
+    )
   })
 
   it('suggests an album name from the dates', () => {

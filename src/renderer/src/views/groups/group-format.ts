@@ -27,6 +27,20 @@ export function formatDateRange(from: string | null, to: string | null): string 
 }
 
 /**
+ * "18 photos · 6 Dec 2026", with no-break spaces inside the count and inside each date, so a narrow card
+ * breaks the line only between the parts (it used to leave "6" on one line and "Dec 2026" on the next).
+ */
+export function countAndDates(group: {
+  photos: readonly unknown[]
+  from: string | null
+  to: string | null
+}): string {
+  const keep = (s: string) => s.replace(/ /g, '\u00a0')
+  const range = formatDateRange(group.from, group.to).split(' – ').map(keep).join(' – ')
+  return `${keep(`${group.photos.length} photos`)} · ${range}`
+}
+
+/**
  * The album name a group suggests: the engine's name from its labels and dates ("Daisies · May 2021"), else
  * "Group — March 2024", or "Group of 23 photos" without dates.
  */
